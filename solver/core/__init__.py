@@ -1,0 +1,27 @@
+"""Problem-agnostic machinery: normal distribution functions, the Gaussian
+sampler, devices and seeds, and PGD to a second-order stationary point."""
+
+from .device import make_generator, resolve_device, resolve_dtype
+from .hessian import LanczosResult, finite_difference_hvp, lanczos_min_eigenvalue
+from .normal import bivariate_normal_cdf, bivariate_normal_pdf, normal_cdf, normal_pdf
+from .sampler import GaussianSampler
+from .pgd import PGDResult, SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
+
+__all__ = [
+    "GaussianSampler",
+    "LanczosResult",
+    "PGDResult",
+    "SecondOrderCheck",
+    "SmoothObjective",
+    "bivariate_normal_cdf",
+    "bivariate_normal_pdf",
+    "finite_difference_hvp",
+    "lanczos_min_eigenvalue",
+    "make_generator",
+    "normal_cdf",
+    "normal_pdf",
+    "perturbed_gradient_descent",
+    "resolve_device",
+    "resolve_dtype",
+    "second_order_check",
+]

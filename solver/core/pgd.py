@@ -1,0 +1,254 @@
+"""Perturbed gradient descent to an approximate second-order stationary point.
+
+Problem-agnostic: it sees a flat parameter vector, a value, a gradient and
+(optionally) Hessian-vector products. The problems (MAX-CUT, JL, structure
+discovery) pack their parameters into one vector and unpack them.
+
+References
+----------
+.. [1] C. Jin, R. Ge, P. Netrapalli, S. Kakade, M. I. Jordan, "How to escape
+   saddle points efficiently", ICML 2017.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from .hessian import finite_difference_hvp, lanczos_min_eigenvalue
+
+__all__ = ["SmoothObjective", "SecondOrderCheck", "PGDResult", "second_order_check", "perturbed_gradient_descent"]
+
+Progress = Callable[[int, int, float], None]
+
+
+@dataclass(frozen=True)
+class SmoothObjective:
+    """A function to minimize over a flat vector.
+
+    Attributes
+    ----------
+    value : callable
+        ``x -> f(x)`` as a Python float.
+    gradient : callable
+        ``x -> grad f(x)``, same shape as ``x``.
+    hvp : callable, optional
+        ``(x, v) -> hess f(x) v``. Defaults to central differences of the
+        gradient.
+    """
+
+    value: Callable[[torch.Tensor], float]
+    gradient: Callable[[torch.Tensor], torch.Tensor]
+    hvp: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+
+    def hessian_operator(self, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        if self.hvp is not None:
+            return lambda v: self.hvp(x, v)
+        return finite_difference_hvp(self.gradient, x)
+
+
+@dataclass(frozen=True)
+class SecondOrderCheck:
+    """The approximate-SOSP test at one point: ||grad|| <= grad_tol and
+    lambda_min(hess) >= -hess_tol (lambda_min estimated by Lanczos)."""
+
+    grad_norm: float
+    min_eigenvalue: float
+    lanczos_residual: float
+    lanczos_steps: int
+    grad_tol: float
+    hess_tol: float
+
+    @property
+    def is_sosp(self) -> bool:
+        return self.grad_norm <= self.grad_tol and self.min_eigenvalue >= -self.hess_tol
+
+    def to_dict(self) -> dict:
+        return {
+            "grad_norm": self.grad_norm,
+            "min_hessian_eigenvalue": self.min_eigenvalue,
+            "lanczos_residual": self.lanczos_residual,
+            "lanczos_steps": self.lanczos_steps,
+            "grad_tol": self.grad_tol,
+            "hess_tol": self.hess_tol,
+            "is_sosp": self.is_sosp,
+        }
+
+
+def second_order_check(
+    objective: SmoothObjective,
+    x: torch.Tensor,
+    *,
+    grad_tol: float,
+    hess_tol: float,
+    generator: torch.Generator,
+    lanczos_steps: int = 40,
+    gradient: torch.Tensor | None = None,
+) -> SecondOrderCheck:
+    """Test whether ``x`` is an approximate SOSP of ``objective``."""
+    g = objective.gradient(x) if gradient is None else gradient
+    start = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    lz = lanczos_min_eigenvalue(objective.hessian_operator(x), start, max_steps=lanczos_steps,
+                                tol=max(hess_tol, 1e-12) * 1e-2)
+    return SecondOrderCheck(float(g.norm()), lz.eigenvalue, lz.residual, lz.steps, grad_tol, hess_tol)
+
+
+@dataclass(frozen=True)
+class PGDResult:
+    """Outcome of :func:`perturbed_gradient_descent`.
+
+    ``status`` is one of ``sosp`` (the second-order test passed), ``stopped``
+    (the caller's stop rule fired), ``max_iters``, ``time_limit`` or
+    ``interrupted``; ``success`` is true for the first two.
+    """
+
+    x: torch.Tensor
+    value: float
+    iterations: int
+    kicks: int
+    status: str
+    message: str
+    check: SecondOrderCheck | None
+    seconds: float
+    history: tuple[tuple[int, float, float], ...] = field(default=())
+
+    @property
+    def success(self) -> bool:
+        return self.status in ("sosp", "stopped")
+
+
+def _ball_kick(x: torch.Tensor, radius: float, generator: torch.Generator) -> torch.Tensor:
+    """A uniform sample from the ball of the given radius around 0."""
+    d = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    u = torch.rand((), generator=generator, device=x.device, dtype=x.dtype)
+    return d / d.norm() * radius * float(u) ** (1.0 / x.numel())
+
+
+def perturbed_gradient_descent(
+    objective: SmoothObjective,
+    x0: torch.Tensor,
+    *,
+    lr: float = 0.05,
+    max_iters: int = 2000,
+    grad_tol: float = 1e-6,
+    hess_tol: float = 1e-4,
+    kick_radius: float = 1e-3,
+    kick_wait: int = 50,
+    check_every: int = 10,
+    value_every: int = 50,
+    betas: tuple[float, float] = (0.9, 0.999),
+    generator: torch.Generator,
+    deadline: float | None = None,
+    progress: Progress | None = None,
+    stop: Callable[[int, torch.Tensor], bool] | None = None,
+) -> PGDResult:
+    """Minimize ``objective`` from ``x0`` until an approximate SOSP.
+
+    Steps are Adam-preconditioned gradient steps (the exact indicators of
+    derandomized roundings have gradients that grow without bound near
+    degenerate points, and fixed steps oscillate there).
+
+    Pseudocode::
+
+        for t = 0, 1, ...:
+            g = grad f(x)
+            if ||g|| <= grad_tol and t - t_kick >= kick_wait:
+                if lambda_min(hess f(x)) >= -hess_tol: return x      # SOSP
+                x += uniform sample of the ball of radius kick_radius
+                t_kick = t
+            x -= lr * Adam(g)
+            every check_every steps: record f(x); honour stop(), the deadline
+
+    Parameters
+    ----------
+    objective : SmoothObjective
+        What to minimize.
+    x0 : torch.Tensor
+        Flat starting point (not modified).
+    lr : float
+        Adam step size.
+    max_iters : int
+        Iteration budget.
+    grad_tol, hess_tol : float
+        The approximate-SOSP thresholds.
+    kick_radius, kick_wait : float, int
+        Perturbation size and the minimum number of steps between kicks.
+    check_every : int
+        How often ``stop`` is called, progress reported and the deadline
+        checked (cheap).
+    value_every : int
+        How often the value is evaluated for the history (may be costly).
+    generator : torch.Generator
+        The only source of randomness (kicks, Lanczos start vectors).
+    deadline : float, optional
+        A :func:`time.monotonic` time after which the run stops with status
+        ``time_limit``.
+    progress : callable, optional
+        ``progress(iteration, max_iters, value)``, value being the latest
+        one recorded.
+    stop : callable, optional
+        ``stop(iteration, x) -> bool``, a problem-specific early exit.
+
+    Returns
+    -------
+    PGDResult
+    """
+    start = time.monotonic()
+    x = x0.detach().clone()
+    m = torch.zeros_like(x)
+    v = torch.zeros_like(x)
+    b1, b2 = betas
+    last_kick = -kick_wait
+    kicks = 0
+    history: list[tuple[int, float, float]] = []
+    check: SecondOrderCheck | None = None
+    status, message = "max_iters", f"reached the iteration limit ({max_iters}) before an approximate SOSP"
+    it = 0
+    gnorm = math.inf
+    last_value = math.nan
+    try:
+        for it in range(max_iters):
+            g = objective.gradient(x)
+            gnorm = float(g.norm())
+            if not math.isfinite(gnorm):
+                status, message = "failed", f"the gradient became non-finite at iteration {it}"
+                break
+            if gnorm <= grad_tol and it - last_kick >= kick_wait:
+                check = second_order_check(objective, x, grad_tol=grad_tol, hess_tol=hess_tol,
+                                           generator=generator, gradient=g)
+                if check.is_sosp:
+                    status, message = "sosp", f"approximate SOSP after {it} iterations"
+                    break
+                x = x + _ball_kick(x, kick_radius, generator)
+                last_kick = it
+                kicks += 1
+                continue
+            m.mul_(b1).add_(g, alpha=1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            mhat = m / (1 - b1 ** (it + 1))
+            vhat = v / (1 - b2 ** (it + 1))
+            x = x - lr * mhat / (torch.sqrt(vhat) + 1e-12)
+            if (it + 1) % value_every == 0:
+                last_value = objective.value(x)
+                history.append((it + 1, last_value, gnorm))
+            if (it + 1) % check_every == 0:
+                if progress is not None:
+                    progress(it + 1, max_iters, last_value)
+                if stop is not None and stop(it + 1, x):
+                    status, message = "stopped", f"the problem's stopping rule fired after {it + 1} iterations"
+                    it += 1
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    status, message = "time_limit", f"stopped by the time limit after {it + 1} iterations"
+                    it += 1
+                    break
+        else:
+            it = max_iters
+    except KeyboardInterrupt:
+        status, message = "interrupted", f"interrupted after {it} iterations; returning the current point"
+    value = objective.value(x)
+    return PGDResult(x, value, it, kicks, status, message, check, time.monotonic() - start, tuple(history))

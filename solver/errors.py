@@ -1,0 +1,51 @@
+"""Exceptions and warnings raised by derand.
+
+The library raises these; the command line catches them, prints
+``error: <message>`` and exits non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = ["DerandError", "InputError", "OptionError", "DerandWarning", "check_option"]
+
+
+class DerandError(Exception):
+    """Base class of every error derand raises on purpose."""
+
+
+class InputError(DerandError):
+    """A file (or in-memory input) that cannot be used, located as precisely as possible.
+
+    The message reads ``path:line: what is wrong`` when the line is known,
+    ``path: what is wrong`` otherwise, like a compiler's.
+    """
+
+    def __init__(self, message: str, *, path: str | PathLike | None = None, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.reason = message
+        where = ""
+        if self.path is not None:
+            where = self.path + (f":{line}" if line is not None else "") + ": "
+        elif line is not None:
+            where = f"line {line}: "
+        super().__init__(where + message)
+
+
+class OptionError(DerandError, ValueError):
+    """A parameter outside its allowed range, named as the user spelled it."""
+
+
+class DerandWarning(UserWarning):
+    """Odd but legal input or a result that did not fully converge."""
+
+
+def check_option(ok: bool, name: str, allowed: str, got: object) -> None:
+    """Raise :class:`OptionError` unless ``ok``, in scikit-learn's wording.
+
+    >>> check_option(True, "rank", "an integer >= 2", 3)
+    """
+    if not ok:
+        raise OptionError(f"The '{name}' parameter must be {allowed}. Got {got!r} instead.")

@@ -1,0 +1,211 @@
+"""The MAX-CUT SDP by Burer-Monteiro factorization.
+
+maximize (1/4) <L, X>  subject to diag(X) = 1, X PSD,  with X = V V^T,
+V in R^(n x p) with unit rows (an oblique manifold). Riemannian gradient
+ascent with Barzilai-Borwein step sizes and a non-monotone backtracking
+line search: one sparse product L V per iteration, O(m p), never an n x n
+matrix. (The mixing method's coordinate sweeps were measured too: as fast on
+random graphs, several times slower on toroidal grids.)
+
+References
+----------
+.. [1] S. Burer and R. D. C. Monteiro, "A nonlinear programming algorithm for
+   solving semidefinite programs via low-rank factorization", Math. Program.
+   95 (2003).
+.. [2] J. Barzilai and J. M. Borwein, "Two-point step size gradient methods",
+   IMA J. Numer. Anal. 8 (1988); Z. Wen and W. Yin, "A feasible method for
+   optimization with orthogonality constraints", Math. Program. 142 (2013).
+.. [3] N. Boumal, V. Voroninski, A. S. Bandeira, "Deterministic guarantees for
+   Burer-Monteiro factorizations of smooth semidefinite programs", CPAM 73
+   (2020): rank p with p(p+1)/2 > n suffices for almost every cost.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from ..errors import DerandWarning, check_option
+from ..graph import Graph
+
+__all__ = ["SDPResult", "default_rank", "burer_monteiro", "sdp_value"]
+
+
+@dataclass(frozen=True)
+class SDPResult:
+    """A feasible point of the MAX-CUT SDP and how well it is optimized.
+
+    Attributes
+    ----------
+    V : numpy.ndarray
+        ``(n, rank)`` float64, unit rows; X = V V^T is SDP-feasible.
+    value : float
+        Primal value (1/4) <L, V V^T> (a lower bound on the SDP optimum).
+    rank : int
+    iterations : int
+    rel_grad_norm : float
+        ||Riemannian gradient||_F / ||Euclidean gradient||_F at V.
+    status, message : str
+        ``converged``, ``max_iters``, ``time_limit`` or ``interrupted``.
+    seconds : float
+    """
+
+    V: np.ndarray
+    value: float
+    rank: int
+    iterations: int
+    rel_grad_norm: float
+    status: str
+    message: str
+    seconds: float
+
+    @property
+    def success(self) -> bool:
+        return self.status == "converged"
+
+    def to_dict(self) -> dict:
+        return {
+            "value": self.value,
+            "rank": self.rank,
+            "iterations": self.iterations,
+            "rel_grad_norm": self.rel_grad_norm,
+            "status": self.status,
+            "message": self.message,
+            "seconds": self.seconds,
+        }
+
+
+def default_rank(n: int) -> int:
+    """ceil(sqrt(2n)) + 1, above the Barvinok-Pataki bound p(p+1)/2 > n."""
+    return int(math.ceil(math.sqrt(2 * n))) + 1
+
+
+def sdp_value(graph: Graph, V: np.ndarray) -> float:
+    """(1/4) <L, V V^T> for any V (rows need not be unit), in float64."""
+    V = np.asarray(V, dtype=np.float64)
+    return float(0.25 * np.sum((graph.laplacian @ V) * V))
+
+
+def _csr_tensor(a: sp.csr_matrix, device, dtype) -> torch.Tensor:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.sparse_csr_tensor(
+            torch.as_tensor(a.indptr, dtype=torch.int64),
+            torch.as_tensor(a.indices, dtype=torch.int64),
+            torch.as_tensor(a.data),
+            size=a.shape,
+        ).to(device=device, dtype=dtype)
+
+
+def burer_monteiro(
+    graph: Graph,
+    *,
+    rank: int | None = None,
+    tol: float = 3e-5,
+    max_iters: int = 20000,
+    seed: int | torch.Generator | None = 0,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
+    deadline: float | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+    check_every: int = 10,
+) -> SDPResult:
+    """Solve the MAX-CUT SDP in factored form.
+
+    Pseudocode::
+
+        V = random unit rows;  G = rgrad f(V),  f(V) = (1/4) <L, V V^T>
+        repeat:
+            t = BB step (|<S, S>| / |<S, Y>|, from the last move S and gradient change Y)
+            backtrack t until f(retract(V + t G)) >= max(last 10 f) + 1e-4 t ||G||^2
+            V = retract(V + t G)           # retract: normalize rows
+            stop when ||rgrad|| <= tol ||egrad||
+
+    Parameters
+    ----------
+    graph : Graph
+    rank : int, optional
+        Columns of V; default :func:`default_rank`.
+    tol : float
+        Relative Riemannian gradient tolerance.
+    max_iters : int
+    seed, device, dtype
+        The usual conventions (:mod:`solver.core.device`).
+    deadline : float, optional
+        :func:`time.monotonic` time to stop at; V is feasible at any time.
+    progress : callable, optional
+        ``progress(iteration, max_iters, value)``.
+
+    Returns
+    -------
+    SDPResult
+        Always float64 on the CPU, whatever the working dtype and device.
+    """
+    start = time.monotonic()
+    n = graph.n
+    rank = default_rank(n) if rank is None else rank
+    check_option(isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1, "rank", "a positive integer", rank)
+    check_option(tol > 0, "tol", "a positive number", tol)
+    device = torch.device(device)
+    gen = seed if isinstance(seed, torch.Generator) else torch.Generator(device=device).manual_seed(int(seed or 0))
+    L = _csr_tensor(graph.laplacian, device, dtype)
+    tiny = torch.finfo(dtype).tiny ** 0.5
+
+    def retract(X: torch.Tensor) -> torch.Tensor:
+        return X / torch.clamp(X.norm(dim=1, keepdim=True), min=tiny)
+
+    def evaluate(X: torch.Tensor) -> tuple[float, torch.Tensor, float]:
+        egrad = 0.5 * (L @ X)
+        value = 0.5 * float((egrad * X).sum())
+        rgrad = egrad - (egrad * X).sum(dim=1, keepdim=True) * X
+        return value, rgrad, max(float(egrad.norm()), tiny)
+
+    V = retract(torch.randn((n, rank), generator=gen, device=device, dtype=dtype))
+    f, G, enorm = evaluate(V)
+    recent = [f]
+    step = 1.0 / max(float(np.abs(graph.degrees).max()), tiny)
+    rel = float(G.norm()) / enorm
+    status, message = "max_iters", f"reached {max_iters} iterations before the gradient tolerance {tol:g}"
+    it = 0
+    try:
+        while it < max_iters:
+            if rel <= tol:
+                status, message = "converged", f"relative gradient {rel:.2e} <= {tol:g} after {it} iterations"
+                break
+            gg = float((G * G).sum())
+            reference = max(recent[-10:])
+            for _ in range(60):
+                V_new = retract(V + step * G)
+                f_new, G_new, enorm = evaluate(V_new)
+                if f_new >= reference + 1e-4 * step * gg:
+                    break
+                step *= 0.5
+            S = V_new - V
+            Y = G_new - G
+            sy = abs(float((S * Y).sum()))
+            if sy > 0:
+                step = float((S * S).sum()) / sy
+            V, G, f = V_new, G_new, f_new
+            recent.append(f)
+            rel = float(G.norm()) / enorm
+            it += 1
+            if it % check_every == 0:
+                if progress is not None:
+                    progress(it, max_iters, f)
+                if deadline is not None and time.monotonic() > deadline:
+                    status, message = "time_limit", f"stopped by the time limit after {it} iterations"
+                    break
+    except KeyboardInterrupt:
+        status, message = "interrupted", f"interrupted after {it} iterations"
+    Vn = V.detach().to(device="cpu", dtype=torch.float64).numpy()
+    Vn = Vn / np.linalg.norm(Vn, axis=1, keepdims=True)
+    if status != "converged":
+        warnings.warn(f"SDP: {message}; the bound stays valid but may be loose", DerandWarning, stacklevel=2)
+    return SDPResult(Vn, sdp_value(graph, Vn), rank, it, rel, status, message, time.monotonic() - start)
