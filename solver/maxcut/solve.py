@@ -1,7 +1,16 @@
-"""The MAX-CUT pipeline: SDP, certified bound, derandomized rounding, polish."""
+"""The MAX-CUT pipeline: SDP, certified bound, derandomized rounding, polish.
+
+:func:`relax_and_bound` (SDP, then its verified dual bound) and
+:func:`bound_certificate` (the certificate keys that do not depend on how the
+cut was found) are shared with :func:`~solver.maxcut.certify.certify_cut`, so a
+cut from ``derand maxcut`` and a cut from anywhere else are judged by the same
+code.
+"""
 
 from __future__ import annotations
 
+import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -18,7 +27,8 @@ from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .sdp import SDPResult, burer_monteiro
 
-__all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA"]
+__all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
+           "positive_weight_bound", "peak_memory_mib", "run_status"]
 
 #: The Goemans-Williamson constant min_theta (theta / pi) / ((1 - cos theta) / 2).
 GW_ALPHA = 0.87856
@@ -28,6 +38,143 @@ _NEGATIVE_NOTE = (
     "the 0.878 approximation ratio of Goemans-Williamson does not"
 )
 _NONNEGATIVE_NOTE = "non-negative weights: gw_expected >= 0.878 * sdp_value holds"
+
+
+def peak_memory_mib() -> float | None:
+    """This process's peak resident memory so far, in MiB (``None`` where the OS does not say).
+
+    From :func:`resource.getrusage` (``ru_maxrss``: KiB on Linux, bytes on macOS).
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def run_status(*statuses: str | None) -> str:
+    """``interrupted`` if any phase was, else ``time_limit`` if any phase stopped at it, else ``complete``."""
+    if "interrupted" in statuses:
+        return "interrupted"
+    return "time_limit" if "time_limit" in statuses else "complete"
+
+
+def positive_weight_bound(graph: Graph, seconds: float = 0.0) -> BoundResult:
+    """The bound that needs no computation: no cut exceeds the sum of the positive weights.
+
+    Used when the dual bound's own computation is interrupted, so an
+    interrupted run still ends with a valid (if loose) certificate.
+    """
+    w = graph.weights
+    total = math.fsum(w[w > 0].tolist())
+    upper = math.nextafter(total, math.inf) if total > 0 else 0.0
+    nan = float("nan")
+    return BoundResult(upper, nan, nan, nan, "positive-weights", True, 0.0, seconds)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """An SDP solution and the verified upper bound it gives.
+
+    Attributes
+    ----------
+    sdp : SDPResult
+    bound : BoundResult
+    seconds : dict
+        ``sdp`` and ``bound``.
+    status : str
+        ``complete``; ``time_limit`` if the SDP stopped at the deadline;
+        ``interrupted`` if Ctrl-C stopped the SDP or the bound (then the
+        bound is :func:`positive_weight_bound`). The bound is valid in every case.
+    notes : tuple of str
+    """
+
+    sdp: SDPResult
+    bound: BoundResult
+    seconds: dict[str, float]
+    status: str
+    notes: tuple[str, ...] = ()
+
+
+def relax_and_bound(
+    graph: Graph,
+    *,
+    rank: int | None = None,
+    seed: int = 0,
+    generator: torch.Generator | None = None,
+    device: torch.device = torch.device("cpu"),
+    dtype: torch.dtype = torch.float64,
+    deadline: float | None = None,
+    progress: Progress | None = None,
+) -> Relaxation:
+    """Solve the SDP (Burer-Monteiro) and certify the upper bound it gives (the SDP dual).
+
+    Steps 1 and 2 of DESIGN.md section 2, shared by :func:`solve_maxcut` and
+    :func:`~solver.maxcut.certify.certify_cut`.
+
+    Parameters
+    ----------
+    graph : Graph
+    rank : int, optional
+        SDP factor rank (default :func:`~solver.maxcut.sdp.default_rank`).
+    seed : int
+        Seeds the eigensolver of the bound (and the SDP when no generator is given).
+    generator : torch.Generator, optional
+        The run's generator, drawn from for the SDP's start.
+    device, dtype : torch.device, torch.dtype
+        Where and in which precision the SDP runs; the bound is always float64.
+    deadline : float, optional
+        :func:`time.monotonic` time at which the SDP stops; the bound is then
+        computed from the factor reached (it is valid for any factor).
+    progress : callable, optional
+        ``progress("sdp", done, total)``.
+
+    Returns
+    -------
+    Relaxation
+    """
+    gen = generator if generator is not None else make_generator(seed, device)
+    seconds: dict[str, float] = {}
+    t = time.monotonic()
+    sdp = burer_monteiro(graph, rank=rank, seed=gen, device=device, dtype=dtype, deadline=deadline,
+                         progress=for_phase(progress, "sdp"))
+    seconds["sdp"] = time.monotonic() - t
+    notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
+    status = sdp.status
+    t = time.monotonic()
+    try:
+        bound = dual_upper_bound(graph, sdp.V, seed=seed)
+    except KeyboardInterrupt:
+        bound = positive_weight_bound(graph, time.monotonic() - t)
+        status = "interrupted"
+        notes.append("bound: interrupted; the upper bound is the sum of the positive weights")
+    seconds["bound"] = time.monotonic() - t
+    return Relaxation(sdp, bound, seconds, run_status(status), tuple(notes))
+
+
+def bound_certificate(graph: Graph, cut_value: float, sdp: SDPResult, bound: BoundResult,
+                      gw_expected: float) -> dict:
+    """The certificate keys every MAX-CUT answer shares, however it was found.
+
+    ``n``, ``m``, ``total_weight``, ``cut_value``, ``sdp_value``,
+    ``upper_bound``, ``certified_ratio`` (cut / upper bound; ``nan`` when the
+    bound is not positive), ``gw_expected``, and the ``sdp`` and ``bound``
+    records.
+    """
+    upper = bound.upper_bound
+    return {
+        "n": graph.n,
+        "m": graph.m,
+        "total_weight": graph.total_weight,
+        "cut_value": cut_value,
+        "sdp_value": sdp.value,
+        "upper_bound": upper,
+        "certified_ratio": cut_value / upper if upper > 0 else float("nan"),
+        "gw_expected": gw_expected,
+        "sdp": sdp.to_dict(),
+        "bound": bound.to_dict(),
+    }
 
 
 @dataclass(frozen=True)
@@ -50,6 +197,7 @@ class MaxCutResult:
     dtype: str
     status: str
     notes: tuple[str, ...] = field(default=())
+    peak_memory_mib: float | None = None
 
     @property
     def upper_bound(self) -> float:
@@ -75,21 +223,16 @@ class MaxCutResult:
             "status": d.status,
             "message": d.message,
         }
+        common = bound_certificate(g, self.cut_value, self.sdp, self.bound, d.gw_expected)
+        records = {"sdp": common.pop("sdp"), "bound": common.pop("bound")}
         return {
             "version": __version__,
             "problem": "maxcut",
             "instance": g.name,
             "status": self.status,
-            "n": g.n,
-            "m": g.m,
-            "total_weight": g.total_weight,
-            "cut_value": self.cut_value,
+            **common,
             "derandomized_cut": d.cut,
             "polished_cut": None if self.polish is None else self.polish.cut,
-            "sdp_value": self.sdp.value,
-            "upper_bound": self.bound.upper_bound,
-            "certified_ratio": self.certified_ratio,
-            "gw_expected": d.gw_expected,
             "guarantee": {
                 "lower_bound": d.guarantee,
                 "gw_expected": d.gw_expected,
@@ -105,11 +248,11 @@ class MaxCutResult:
             "sosp": sosp,
             "iterations": {"sdp": self.sdp.iterations, "derandomize": d.iterations,
                            "polish_flips": None if self.polish is None else self.polish.flips},
-            "sdp": self.sdp.to_dict(),
-            "bound": self.bound.to_dict(),
+            **records,
             "derandomization": d.to_dict(),
             "polish": None if self.polish is None else self.polish.to_dict(),
             "seconds": dict(self.seconds),
+            "peak_memory_mib": self.peak_memory_mib,
             "seed": self.seed,
             "device": self.device,
             "dtype": self.dtype,
@@ -175,45 +318,57 @@ def solve_maxcut(
     (4.0, 4.0)
     """
     start = time.monotonic()
-    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
-    check_option(time_limit is None or time_limit > 0, "time_limit", "a positive number of seconds", time_limit)
+    check_run_options(seed, time_limit)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
     gen = make_generator(seed, dev)
-    seconds: dict[str, float] = {}
 
-    t = time.monotonic()
-    sdp = burer_monteiro(graph, rank=rank, seed=gen, device=dev, dtype=dt, deadline=deadline,
-                         progress=for_phase(progress, "sdp"))
-    seconds["sdp"] = time.monotonic() - t
-
-    t = time.monotonic()
-    bound = dual_upper_bound(graph, sdp.V, seed=seed)
-    seconds["bound"] = time.monotonic() - t
+    relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
+                            progress=progress)
+    sdp, bound = relax.sdp, relax.bound
+    seconds = dict(relax.seconds)
+    notes = list(relax.notes)
+    if relax.status == "interrupted":
+        # Ctrl-C: finish at once with the best answer. The remaining phases stop
+        # at their first deadline check, which is what a past deadline means.
+        deadline = time.monotonic()
 
     t = time.monotonic()
     derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
                          deadline=deadline, progress=for_phase(progress, "derandomize"))
     seconds["derandomize"] = time.monotonic() - t
+    if derand.status == "interrupted":
+        deadline = time.monotonic()
 
     sides, cut = derand.sides, derand.cut
     polished = None
+    polish_status = None
     if polish:
         t = time.monotonic()
-        polished = one_flip_local_search(graph, sides, deadline=deadline)
+        try:
+            polished = one_flip_local_search(graph, sides, deadline=deadline)
+        except KeyboardInterrupt:
+            polish_status = "interrupted"
+            notes.append("polish: interrupted; the answer is the derandomized cut")
         seconds["polish"] = time.monotonic() - t
-        if polished.cut >= cut:
-            sides, cut = polished.sides, polished.cut
+        if polished is not None:
+            polish_status = polished.status
+            if polished.cut >= cut:
+                sides, cut = polished.sides, polished.cut
     seconds["total"] = time.monotonic() - start
 
-    stopped = [r.status for r in (sdp, derand, polished) if r is not None
-               and r.status in ("time_limit", "interrupted")]
-    status = "interrupted" if "interrupted" in stopped else ("time_limit" if stopped else "complete")
-    notes = []
-    if sdp.status != "converged":
-        notes.append(f"sdp: {sdp.message}")
+    status = run_status(relax.status, sdp.status, derand.status, polish_status)
     if derand.status not in ("stopped", "sosp"):
         notes.append(f"derandomization: {derand.message}")
     return MaxCutResult(graph, np.asarray(sides, dtype=bool), graph.cut_value(sides), sdp, bound, derand, polished,
-                        seconds, seed, str(dev), str(dt).replace("torch.", ""), status, tuple(notes))
+                        seconds, seed, str(dev), str(dt).replace("torch.", ""), status, tuple(notes),
+                        peak_memory_mib())
+
+
+def check_run_options(seed, time_limit) -> None:
+    """Validate the options every MAX-CUT entry point shares, in the library's wording."""
+    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+                                        and time_limit > 0),
+                 "time_limit", "a positive number of seconds", time_limit)
