@@ -11,6 +11,10 @@ import torch
 
 from solver.graph import Graph
 
+# Tests assert, they do not time: one thread avoids OpenMP spin-waiting when
+# the machine is shared, which slows small torch problems by orders of magnitude.
+torch.set_num_threads(1)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 GSET = ROOT.parent / "shared" / "data" / "gset"

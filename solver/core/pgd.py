@@ -103,7 +103,7 @@ class PGDResult:
 
     ``status`` is one of ``sosp`` (the second-order test passed), ``stopped``
     (the caller's stop rule fired), ``max_iters``, ``time_limit`` or
-    ``interrupted``; ``success`` is true for the first two.
+    ``interrupted`` (or ``failed`` / ``stalled``); ``success`` is true for the first two.
     """
 
     x: torch.Tensor
@@ -132,7 +132,7 @@ def perturbed_gradient_descent(
     objective: SmoothObjective,
     x0: torch.Tensor,
     *,
-    lr: float = 0.05,
+    lr: float | Callable[[int], float] = 0.05,
     max_iters: int = 2000,
     grad_tol: float = 1e-6,
     hess_tol: float = 1e-4,
@@ -140,6 +140,7 @@ def perturbed_gradient_descent(
     kick_wait: int = 50,
     check_every: int = 10,
     value_every: int = 50,
+    step: str = "adam",
     betas: tuple[float, float] = (0.9, 0.999),
     generator: torch.Generator,
     deadline: float | None = None,
@@ -148,9 +149,10 @@ def perturbed_gradient_descent(
 ) -> PGDResult:
     """Minimize ``objective`` from ``x0`` until an approximate SOSP.
 
-    Steps are Adam-preconditioned gradient steps (the exact indicators of
-    derandomized roundings have gradients that grow without bound near
-    degenerate points, and fixed steps oscillate there).
+    Steps are Adam-preconditioned gradient steps by default (the exact
+    indicators of derandomized roundings have gradients that grow without
+    bound near degenerate points, and fixed steps oscillate there), or
+    monotone Armijo steps with Barzilai-Borwein sizes.
 
     Pseudocode::
 
@@ -169,8 +171,10 @@ def perturbed_gradient_descent(
         What to minimize.
     x0 : torch.Tensor
         Flat starting point (not modified).
-    lr : float
-        Adam step size.
+    lr : float or callable
+        Adam step size, or a schedule ``lr(iteration) -> float`` (a decaying
+        step lets Adam settle at the stationary point instead of hovering
+        around it at a distance set by the step).
     max_iters : int
         Iteration budget.
     grad_tol, hess_tol : float
@@ -182,6 +186,12 @@ def perturbed_gradient_descent(
         checked (cheap).
     value_every : int
         How often the value is evaluated for the history (may be costly).
+    step : {"adam", "armijo"}
+        ``adam``: Adam-preconditioned steps of size ``lr``. ``armijo``:
+        monotone descent, Barzilai-Borwein step sizes (``lr`` the first)
+        shrunk until f(x - t g) <= f(x) - 1e-4 t ||g||^2, so the value never
+        rises between kicks (what guarantees built on "descent never went up"
+        need).
     generator : torch.Generator
         The only source of randomness (kicks, Lanczos start vectors).
     deadline : float, optional
@@ -197,9 +207,14 @@ def perturbed_gradient_descent(
     -------
     PGDResult
     """
+    if step not in ("adam", "armijo"):
+        raise ValueError(f"The 'step' parameter must be 'adam' or 'armijo'. Got {step!r} instead.")
     start = time.monotonic()
     x = x0.detach().clone()
     m = torch.zeros_like(x)
+    f_x = objective.value(x) if step == "armijo" else math.nan
+    t_step = lr(0) if callable(lr) else lr
+    prev: tuple[torch.Tensor, torch.Tensor] | None = None
     v = torch.zeros_like(x)
     b1, b2 = betas
     last_kick = -kick_wait
@@ -226,12 +241,33 @@ def perturbed_gradient_descent(
                 x = x + _ball_kick(x, kick_radius, generator)
                 last_kick = it
                 kicks += 1
+                if step == "armijo":
+                    f_x, prev = objective.value(x), None
                 continue
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            mhat = m / (1 - b1 ** (it + 1))
-            vhat = v / (1 - b2 ** (it + 1))
-            x = x - lr * mhat / (torch.sqrt(vhat) + 1e-12)
+            if step == "adam":
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                mhat = m / (1 - b1 ** (it + 1))
+                vhat = v / (1 - b2 ** (it + 1))
+                lr_now = lr(it) if callable(lr) else lr
+                x = x - lr_now * mhat / (torch.sqrt(vhat) + 1e-12)
+            else:
+                if prev is not None:
+                    s_, y_ = x - prev[0], g - prev[1]
+                    sy = float(torch.dot(s_, y_))
+                    t_step = float(torch.dot(s_, s_)) / sy if sy > 0 else 2.0 * t_step
+                gg = gnorm * gnorm
+                while True:
+                    x_new = x - t_step * g
+                    f_new = objective.value(x_new)
+                    if f_new <= f_x - 1e-4 * t_step * gg or t_step < 1e-30:
+                        break
+                    t_step *= 0.5
+                if not f_new <= f_x:  # no descent step exists at float precision
+                    status, message = "stalled", f"no descent step found at iteration {it}"
+                    break
+                prev = (x, g)
+                x, f_x = x_new, f_new
             if (it + 1) % value_every == 0:
                 last_value = objective.value(x)
                 history.append((it + 1, last_value, gnorm))

@@ -1,0 +1,56 @@
+"""``certify jl``: the JL certificate of any embedding, from scratch."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from .. import __version__
+from ..core.device import resolve_device
+from ..errors import InputError, check_option
+from .distortion import certify_embedding, jl_min_dim
+
+
+def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0,
+                     device: torch.device | str = "cpu") -> dict:
+    """Certified distortion of the classical maps at dimension k: Gaussian (median and
+    best of ``draws``) and PCA."""
+    from ..baselines.projections import gaussian_maps, pca_map  # baselines never import the method
+
+    X64 = np.asarray(X, dtype=np.float64)
+    Ds = np.array([certify_embedding(X64, X64 @ G.T, device=device).distortion
+                   for G in gaussian_maps(X64.shape[1], k, draws, seed=seed + 1)])
+    pca = certify_embedding(X64, X64 @ pca_map(X64, k).T, device=device)
+    return {
+        "gaussian": {"draws": draws, "median_distortion": float(np.median(Ds)), "best_distortion": float(Ds.min())},
+        "pca": {"distortion": pca.distortion, "eps_opt": pca.eps_opt},
+    }
+
+
+def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int = 100, seed: int = 0,
+               device: str | torch.device = "auto") -> dict:
+    """Certificate of ``Y`` (n x k) as an embedding of ``X`` (n x d): all pairs, float64.
+
+    Returns the keys of ``derand jl embed``'s certificate that do not depend
+    on how the embedding was found: n, d, k, pairs_checked, duplicates,
+    r_min, r_max, eps_sq, eps_opt, distortion, extreme_pairs, scale,
+    jl_min_dim, baselines (Gaussian median and best of ``baseline_draws``,
+    PCA, at the same k), seconds, device.
+    """
+    start = time.monotonic()
+    check_option(isinstance(baseline_draws, int) and baseline_draws >= 0, "baseline_draws",
+                 "a non-negative integer", baseline_draws)
+    if X.shape[0] != Y.shape[0]:
+        raise InputError(f"the embedding has {Y.shape[0]} rows but there are {X.shape[0]} points")
+    dev = resolve_device(device)
+    X64 = np.asarray(X, dtype=np.float64)
+    cert = certify_embedding(X64, np.asarray(Y, dtype=np.float64), device=dev)
+    out = {"version": __version__, "problem": "jl", "status": "complete",
+           **{k: v for k, v in cert.to_dict().items() if k != "seconds"},
+           "jl_min_dim": jl_min_dim(cert.n, cert.eps_opt) if cert.eps_opt < 1 else None}
+    if baseline_draws:
+        out["baselines"] = baseline_figures(X64, Y.shape[1], baseline_draws, seed=seed, device=dev)
+    out.update({"seconds": {"total": time.monotonic() - start}, "seed": seed, "device": str(dev), "dtype": "float64"})
+    return out
