@@ -222,6 +222,271 @@ def maxcut(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
+# ---------------------------------------------------------------- jl commands
+jl_app = typer.Typer(help="Johnson-Lindenstrauss embeddings with exact distortion certificates.",
+                     no_args_is_help=True)
+app.add_typer(jl_app, name="jl")
+
+
+def _jl_table(cert: dict, title: str) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    table.add_row("distortion D", f"{cert['distortion']:.4f}", "sqrt(r_max / r_min) over every pair: certified")
+    table.add_row("eps (rescaled)", f"{cert['eps_opt']:.4f}", f"all pairs within 1 +- eps after scaling by {cert['scale']:.4g}")
+    table.add_row("r_min / r_max", f"{cert['r_min']:.4f} / {cert['r_max']:.4f}",
+                  f"pairs {cert['extreme_pairs']['min']} / {cert['extreme_pairs']['max']}")
+    table.add_row("pairs checked", f"{cert['pairs_checked']:,}", f"{cert['duplicates']} duplicate point(s) left out")
+    if cert.get("jl_min_dim"):
+        table.add_row("JL bound", f"k >= {cert['jl_min_dim']:,}", "what Dasgupta-Gupta needs for this eps")
+    if "derandomized" in cert:
+        table.add_row("derandomized D", f"{cert['derandomized']['distortion']:.4f}", "before the polish")
+        g = cert["guarantee"]
+        table.add_row("guarantee eps", f"{g['eps']:.4g}",
+                      f"start bound {g['start_bound'] + g['reg_cost']:.3g} "
+                      f"({'< 1: certified' if g['certified_at_start'] else '>= 1: no certificate at this k'})")
+        s = cert["sosp"]
+        table.add_row("SOSP", "yes" if s["reached"] else "no",
+                      f"sigma {s['sigma_start']:.3g} -> {s['sigma_final']:.3g}, {s['iterations']} PGD steps")
+    b = cert.get("baselines") or {}
+    if b:
+        table.add_row("Gaussian JL", f"{b['gaussian']['median_distortion']:.4f}",
+                      f"median of {b['gaussian']['draws']} draws (best {b['gaussian']['best_distortion']:.4f})")
+        table.add_row("PCA", f"{b['pca']['distortion']:.4f}", "top-k principal directions")
+    times = cert["seconds"]
+    table.add_row("time", f"{times['total']:.2f} s", "  ".join(f"{k} {v:.2f}s" for k, v in times.items() if k != "total"))
+    if cert.get("status", "complete") != "complete":
+        table.add_row("status", cert["status"], "best map found before stopping")
+    return table
+
+
+@jl_app.command("embed")
+def jl_embed(
+    points: Path = typer.Argument(..., help="Points: .npy, .npz, .csv or .txt (n rows, d columns).", show_default=False),
+    dim: int = typer.Option(..., "--dim", "-k", help="Target dimension k.", show_default=False),
+    key: Optional[str] = typer.Option(None, "--key", help="Array name inside an .npz (default: its only array)."),
+    eps: Optional[float] = typer.Option(None, "--eps", help="Target eps; without it eps is lowered by continuation."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the n x k embedding (.npy, or .csv/.txt)."),
+    matrix: Optional[Path] = typer.Option(None, "--matrix", "-m", help="Write the k x d map, to embed new points."),
+    certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
+    json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; a run is reproducible on one device."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; returns the best certified map by then."),
+    no_polish: bool = typer.Option(False, "--no-polish", help="Skip the minimax polish; output the derandomized map."),
+    baseline_draws: int = typer.Option(100, "--baseline-draws", help="Gaussian maps drawn for the baseline figures (0: none)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
+) -> None:
+    """Embed points in k dimensions with a derandomized Gaussian map and an exact distortion certificate."""
+    from .io.points import read_points, write_array
+    from .jl import embed
+
+    with _guarded():
+        for path, option in ((output, "--output"), (matrix, "--matrix"), (certificate, "--certificate")):
+            _check_writable(path, option)
+        t = time.monotonic()
+        X = read_points(points, key=key)
+        read_seconds = time.monotonic() - t
+        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+            result = embed(X, dim, eps=eps, seed=seed, device=device.value, max_iters=max_iters,
+                           time_limit=time_limit, polish=not no_polish, baseline_draws=baseline_draws, progress=bars)
+        cert = result.to_dict()
+        cert["input"] = str(points)
+        cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
+        cert["seconds"]["total"] += read_seconds
+        if output is not None:
+            write_array(output, result.embedding)
+        if matrix is not None:
+            write_array(matrix, result.M.astype(result.embedding.dtype))
+        if certificate is not None:
+            write_json(certificate, cert)
+        if json_out:
+            typer.echo(json.dumps(to_jsonable(cert), indent=2))
+        elif not quiet:
+            out.print(_jl_table(cert, f"JL embedding  {points}  (n={cert['n']:,}, d={cert['d']:,} -> k={cert['k']})"))
+
+# ----------------------------------------------------------- certify commands
+certify_app = typer.Typer(help="Certify any answer from scratch: a cut against a graph, an embedding against its points.",
+                          no_args_is_help=True)
+app.add_typer(certify_app, name="certify")
+
+
+def _certify_maxcut_table(cert: dict) -> Table:
+    table = Table(title=f"MAX-CUT certificate  {cert['instance']}  (n={cert['n']:,}, m={cert['m']:,})",
+                  show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    ratio = cert["certified_ratio"]
+    table.add_row("cut", _fmt(cert["cut_value"]), f"recomputed from {Path(cert['assignment']).name}")
+    table.add_row("upper bound", _fmt(cert["upper_bound"], 3), f"SDP dual, shift verified by {cert['bound']['method']}")
+    table.add_row("certified ratio", "-" if ratio is None else f"{ratio:.5f}",
+                  "cut / upper bound: no cut is better by more")
+    table.add_row("SDP value", _fmt(cert["sdp_value"], 3), f"primal, rank {cert['sdp']['rank']}")
+    table.add_row("GW expectation", _fmt(cert["gw_expected"], 1), "random hyperplane on the SDP vectors")
+    times = cert["seconds"]
+    table.add_row("time", f"{times['total']:.2f} s",
+                  "  ".join(f"{k} {v:.2f}s" for k, v in times.items() if k != "total"))
+    if cert["status"] != "complete":
+        table.add_row("status", cert["status"], "the SDP stopped early; the bound is valid, maybe looser")
+    return table
+
+
+@certify_app.command("maxcut")
+def certify_maxcut_command(
+    graph: Path = typer.Argument(..., help="Graph file: edge list, Gset/rudy or Matrix Market (.mtx).", show_default=False),
+    cut: Path = typer.Argument(..., help="The cut: 'label side' lines, a JSON object {label: side}, or a .npy array "
+                               "in vertex order; sides 0/1, -1/+1 or true/false.", show_default=False),
+    format: GraphFormat = typer.Option(GraphFormat.auto, "--format", "-f", help="Graph format; auto decides by extension and header."),
+    certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
+    json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the SDP; the same seed as 'derand maxcut' gives the same bound."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    rank: Optional[int] = typer.Option(None, "--rank", help="SDP factor rank (default: ceil(sqrt(2n))+1)."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the SDP; the bound from where it stopped is still valid."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
+) -> None:
+    """Certify a cut found by anything: recompute its value and bound the maximum cut by the SDP dual."""
+    from .io import read_assignment
+    from .maxcut.certify import certify_cut
+
+    interrupted = False
+    with _guarded():
+        _check_writable(certificate, "--certificate")
+        t = time.monotonic()
+        g = read_graph(graph, format=format.value)
+        sides = read_assignment(cut, g)
+        read_seconds = time.monotonic() - t
+        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+            result = certify_cut(g, sides, rank=rank, time_limit=time_limit, seed=seed, device=device.value,
+                                 progress=bars, assignment=str(cut))
+        cert = result.certificate()
+        cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
+        cert["seconds"]["total"] += read_seconds
+        if certificate is not None:
+            write_json(certificate, cert)
+        if json_out:
+            typer.echo(json.dumps(to_jsonable(cert), indent=2))
+        elif not quiet:
+            out.print(_certify_maxcut_table(to_jsonable(cert)))
+        interrupted = result.status == "interrupted"
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+@certify_app.command("jl")
+def certify_jl_command(
+    points: Path = typer.Argument(..., help="The points: .npy, .npz, .csv or .txt.", show_default=False),
+    embedding: Path = typer.Argument(..., help="Their embedding, one row per point, same formats.", show_default=False),
+    key: Optional[str] = typer.Option(None, "--key", help="Array name inside the points' .npz."),
+    embedding_key: Optional[str] = typer.Option(None, "--embedding-key", help="Array name inside the embedding's .npz."),
+    certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
+    json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
+    baseline_draws: int = typer.Option(100, "--baseline-draws", help="Gaussian maps drawn for the baseline figures (0: none)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the baseline draws."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary (errors and warnings still go to stderr)."),
+) -> None:
+    """Exact worst-case distortion of any embedding of a point set, over all pairs."""
+    from .io.points import read_points
+    from .jl import certify_jl
+
+    with _guarded():
+        _check_writable(certificate, "--certificate")
+        X = read_points(points, key=key)
+        Y = read_points(embedding, key=embedding_key)
+        if Y.shape[0] != X.shape[0]:
+            raise InputError(f"has {Y.shape[0]} rows but {points} has {X.shape[0]} points", path=embedding)
+        cert = certify_jl(X, Y, baseline_draws=baseline_draws, seed=seed, device=device.value)
+        cert["input"] = str(points)
+        cert["embedding"] = str(embedding)
+        if certificate is not None:
+            write_json(certificate, cert)
+        if json_out:
+            typer.echo(json.dumps(to_jsonable(cert), indent=2))
+        elif not quiet:
+            out.print(_jl_table(cert, f"JL certificate  {embedding} as an embedding of {points}"))
+
+
+# --------------------------------------------------------- structure command
+class TeacherChoice(str, enum.Enum):
+    tanh_sum = "tanh-sum"
+    mlp = "mlp"
+
+
+def _structure_table(rec: dict) -> Table:
+    table = Table(title=f"structure  teacher {rec['teacher']} (d={rec['dim']}, r={rec['teacher_rank']}), student "
+                        f"width {rec['width']}, depth {rec['depth']}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    r, sv, start, s = rec["teacher_rank"], rec["singular_values"], rec["start"], rec["sosp"]
+    table.add_row("effective rank", f"{rec['effective_rank']} of {len(sv)}",
+                  f"singular values of W_1 > 5% of the largest; {start['effective_rank']} at the start")
+    table.add_row("alignment", f"{rec['alignment']:.5f}",
+                  f"min cosine, top-{r} subspace of W_1 vs span(U); {start['alignment']:.3f} at the start")
+    table.add_row("||W_perp||_F", f"{rec['orthogonal_norm']:.3g}",
+                  f"{rec['orthogonal_norm_start']:.3g} at the start: {rec['orthogonal_shrink']:.3g}x smaller")
+    table.add_row("||W_par||_F", f"{rec['parallel_norm']:.3g}", "the part inside span(U)")
+    table.add_row("singular values", " ".join(f"{v:.3g}" for v in sv[:r]),
+                  "then " + " ".join(f"{v:.2g}" for v in sv[r:r + 4]) + (" ..." if len(sv) > r + 4 else ""))
+    table.add_row("test loss", f"{rec['test_loss']:.3g}", f"MSE on fresh data; Var(y) {rec['test_variance']:.3g}")
+    table.add_row("SOSP", "yes" if s["reached"] else "no",
+                  f"||grad|| {s['grad_norm']:.2g}, lambda_min(hess) {s['min_hessian_eigenvalue']:.2g}")
+    data = f"{rec['samples']:,} fresh per step" if rec["online"] else f"{rec['samples']:,} samples"
+    table.add_row("PGD steps", f"{rec['iterations']:,}",
+                  f"reg {rec['reg']:g}; {data}; biases {'frozen' if rec['freeze_bias'] else 'trained'}")
+    table.add_row("time", f"{rec['seconds']:.2f} s", f"seed {rec['seed']}, {rec['device']}")
+    return table
+
+
+@app.command()
+def structure(
+    dim: int = typer.Option(16, "--dim", help="Input dimension d."),
+    teacher_rank: int = typer.Option(2, "--teacher-rank", help="r: the teacher y = h(U x) depends on r directions."),
+    teacher: TeacherChoice = typer.Option(TeacherChoice.tanh_sum, "--teacher",
+                                          help="h: tanh-sum = sum_i tanh(z_i), mlp = a fixed random tanh network."),
+    width: int = typer.Option(32, "--width", help="Student hidden units per layer (>= the teacher's rank)."),
+    depth: int = typer.Option(1, "--depth", help="Student hidden layers."),
+    samples: int = typer.Option(2048, "--samples", help="Training sample size (the batch per step with --online)."),
+    online: bool = typer.Option(False, "--online", help="A fresh Gaussian sample for every step instead of a fixed one."),
+    steps: int = typer.Option(4000, "--steps", help="PGD iteration budget."),
+    reg: float = typer.Option(1e-4, "--reg", help="Weight decay lam on every weight matrix (0: the no-structure control)."),
+    freeze_bias: bool = typer.Option(False, "--freeze-bias", help="Fix every bias at 0 (the control where the lemma fails)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; a run is reproducible on one device."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the spectrum and ||W_perp|| over training to this PNG."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary (errors and warnings still go to stderr)."),
+) -> None:
+    """Structure discovery: a student trained to an SOSP finds the teacher's subspace."""
+    from .structure import check_plot_path, discover_structure, plot_structure
+
+    interrupted = False
+    with _guarded():
+        if plot is not None:
+            _check_writable(plot, "--plot")
+            check_plot_path(plot)
+        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+            result = discover_structure(dim=dim, teacher_rank=teacher_rank, teacher=teacher.value, width=width,
+                                        depth=depth, samples=samples, online=online, steps=steps, reg=reg,
+                                        freeze_bias=freeze_bias, seed=seed, device=device.value, progress=bars)
+        if plot is not None:
+            plot_structure(result, plot)
+        rec = result.to_dict()
+        if json_out:
+            typer.echo(json.dumps(to_jsonable(rec), indent=2))
+        elif not quiet:
+            out.print(_structure_table(rec))
+        interrupted = result.status == "interrupted"
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+# -------------------------------------------------------- benchmark commands
+
+
 def main() -> None:
     """Entry point of the ``derand`` console script."""
     app()
