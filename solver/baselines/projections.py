@@ -15,9 +15,9 @@ import numpy as np
 import torch
 
 from ..core.lbfgs import minimize_lbfgs
-from ..jl.distortion import certify_embedding, smoothed_log_distortion
+from ..jl.distortion import PairGeometry, SmoothedDistortion, certify_embedding
 
-__all__ = ["gaussian_maps", "sparse_map", "pca_map", "minimax_map", "MinimaxResult", "pair_log_ratios"]
+__all__ = ["gaussian_maps", "sparse_map", "pca_map", "minimax_map", "MinimaxResult"]
 
 
 def gaussian_maps(d: int, k: int, draws: int, *, seed: int = 0) -> list[np.ndarray]:
@@ -46,25 +46,6 @@ def pca_map(X: np.ndarray, k: int) -> np.ndarray:
     if rows.shape[0] < k:  # k > rank: pad with zero rows, distances are unchanged
         rows = np.vstack([rows, np.zeros((k - rows.shape[0], Xc.shape[1]))])
     return rows
-
-
-def pair_log_ratios(X: torch.Tensor, M: torch.Tensor, dx: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """log(||M x_i - M x_j||^2 / ||x_i - x_j||^2) over the valid pairs (differentiable in M)."""
-    Y = X @ M.T
-    sq = (Y * Y).sum(dim=1)
-    dy = torch.clamp(sq[:, None] + sq[None, :] - 2.0 * Y @ Y.T, min=1e-300)
-    return torch.log(dy[valid]) - torch.log(dx[valid])
-
-
-def pair_geometry(X: np.ndarray, *, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Centred points, squared pair distances, and the mask of pairs i < j of distinct points."""
-    Xc = torch.as_tensor(np.asarray(X, dtype=np.float64) - np.mean(X, axis=0), device=device)
-    sq = (Xc * Xc).sum(dim=1)
-    dx = torch.clamp(sq[:, None] + sq[None, :] - 2.0 * Xc @ Xc.T, min=0.0)
-    n = Xc.shape[0]
-    upper = torch.triu(torch.ones(n, n, dtype=torch.bool, device=device), diagonal=1)
-    scale = float(dx[upper].max()) if n > 1 else 1.0
-    return Xc, dx, upper & (dx > 1e-24 * scale)
 
 
 @dataclass(frozen=True)
@@ -110,7 +91,8 @@ def minimax_map(
         Seconds; stops between L-BFGS iterations.
     """
     t0 = time.monotonic()
-    Xc, dx, valid = pair_geometry(X, device=device)
+    Xc = torch.as_tensor(np.asarray(X, dtype=np.float64) - np.mean(X, axis=0), device=device)
+    geometry = PairGeometry(Xc)
     M = torch.as_tensor(np.array(M0, dtype=np.float64), device=device).clone()
     best_M = np.array(M0, dtype=np.float64)
     best_D = certify_embedding(X, X @ best_M.T, device=device).distortion
@@ -118,14 +100,9 @@ def minimax_map(
     deadline = None if time_limit is None else t0 + time_limit
     total = len(betas)
     for stage, beta in enumerate(betas):
-
-        def fun_and_grad(z: torch.Tensor, beta=beta):
-            Mz = z.view(M.shape).clone().requires_grad_(True)
-            loss = smoothed_log_distortion(pair_log_ratios(Xc, Mz, dx, valid), beta)
-            loss.backward()
-            return float(loss.detach()), Mz.grad.reshape(-1)
-
-        res = minimize_lbfgs(fun_and_grad, M.detach().reshape(-1), max_iters=iters_per_beta, deadline=deadline)
+        objective = SmoothedDistortion(geometry, M.shape[0], beta)
+        res = minimize_lbfgs(objective.value_and_gradient, M.reshape(-1), max_iters=iters_per_beta,
+                             deadline=deadline)
         M = res.x.view(M.shape)
         cand = M.detach().cpu().numpy().copy()
         if np.all(np.isfinite(cand)):

@@ -21,6 +21,8 @@ from ..errors import InputError
 
 __all__ = [
     "DistortionCertificate",
+    "PairGeometry",
+    "SmoothedDistortion",
     "certify_embedding",
     "jl_min_dim",
     "jl_bound_eps",
@@ -224,6 +226,68 @@ def certify_embedding(
         scale=2.0 / total if total > 0 else math.inf,
         recomputed_pairs=int(I.size), seconds=time.monotonic() - start,
     )
+
+
+class PairGeometry:
+    """The valid pairs (i < j, distinct points) of a point set, as flat index lists.
+
+    What every optimizer over linear maps M needs: the ratios s_ij of the
+    images Y = Z M^T, and the gradient in M of any sum over pairs of f(s_ij).
+    Memory O(n^2) (one n x n Gram matrix at a time).
+    """
+
+    def __init__(self, Z: torch.Tensor):
+        self.Z = Z
+        n = Z.shape[0]
+        sq = (Z * Z).sum(dim=1)
+        dx = torch.clamp(sq[:, None] + sq[None, :] - 2.0 * Z @ Z.T, min=0.0)
+        upper = torch.triu(torch.ones(n, n, dtype=torch.bool, device=Z.device), diagonal=1)
+        valid = upper & (dx > 1e-24 * max(float(dx.max()), 1e-300))
+        self.flat = torch.nonzero(valid.reshape(-1), as_tuple=True)[0]
+        self.i, self.j = self.flat // n, self.flat % n
+        self.dx = dx.reshape(-1)[self.flat]
+        self.n = n
+
+    def ratios(self, Y: torch.Tensor) -> torch.Tensor:
+        """s_ij = ||y_i - y_j||^2 / ||x_i - x_j||^2 over the valid pairs (Gram trick)."""
+        sq = (Y * Y).sum(dim=1)
+        gram = (Y @ Y.T).reshape(-1)[self.flat]
+        return torch.clamp(sq[self.i] + sq[self.j] - 2.0 * gram, min=0.0) / self.dx
+
+    def grad_map(self, d_s: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """Gradient in M of sum_pairs f(s_ij) given d_s = f'(s_ij): 2 (L_W Y)^T Z, W_ij = d_s / dx_ij."""
+        W = torch.zeros(self.n * self.n, dtype=Y.dtype, device=Y.device)
+        W[self.flat] = d_s / self.dx
+        W = W.view(self.n, self.n)
+        W = W + W.T
+        LY = W.sum(dim=1)[:, None] * Y - W @ Y
+        return 2.0 * (LY.T @ self.Z)
+
+
+class SmoothedDistortion:
+    """(LSE_beta(log s) + LSE_beta(-log s)) / beta over the pairs, as a function of the map M.
+
+    The smooth maximum minus the smooth minimum of the log ratios; it tends
+    to log s_max - log s_min = 2 log D as beta grows (from above, by at most
+    2 log(#pairs) / beta). Value and gradient in closed form: d/ds_ij is
+    (w+_ij - w-_ij) / s_ij with w+- the softmax weights of +-beta log s.
+    """
+
+    def __init__(self, geometry: PairGeometry, k: int, beta: float):
+        self.geometry, self.k, self.beta = geometry, k, beta
+
+    def _log_s(self, M: torch.Tensor):
+        Y = self.geometry.Z @ M.view(self.k, -1).T
+        return Y, torch.log(torch.clamp(self.geometry.ratios(Y), min=1e-300))
+
+    def value_and_gradient(self, M: torch.Tensor) -> tuple[float, torch.Tensor]:
+        with torch.no_grad():
+            Y, log_s = self._log_s(M)
+            b = self.beta
+            up, down = b * log_s, -b * log_s
+            value = float((torch.logsumexp(up, 0) + torch.logsumexp(down, 0)) / b)
+            d_s = (torch.softmax(up, 0) - torch.softmax(down, 0)) / torch.exp(log_s)
+            return value, self.geometry.grad_map(d_s, Y).reshape(-1)
 
 
 def smoothed_log_distortion(log_r: torch.Tensor, beta: float) -> torch.Tensor:

@@ -46,7 +46,7 @@ from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, InputError, check_option
 from ..io.points import validate_points
 from .certify import baseline_figures
-from .distortion import DistortionCertificate, certify_embedding, jl_min_dim
+from .distortion import DistortionCertificate, PairGeometry, certify_embedding, jl_min_dim
 from .objective import best_moment_order, expected_moment, guarantee_eps, moment_polynomial, start_bound
 
 __all__ = ["JLResult", "embed"]
@@ -75,48 +75,32 @@ class _MomentProblem:
         self.gen = generator
         self.max_points = max_points
         self.sample = self.n > max_points
-        if not self.sample:
-            self.dx, self.valid = self._geometry(torch.arange(self.n, device=X.device))
-            self.pair_scale = 1.0
+        self.geometry = None if self.sample else PairGeometry(X)
         n_all = self.n * (self.n - 1) / 2
         n_sub = max_points * (max_points - 1) / 2
         self.pair_scale = n_all / n_sub if self.sample else 1.0
 
-    def _geometry(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        Z = self.X[idx]
-        sq = (Z * Z).sum(dim=1)
-        dx = torch.clamp(sq[:, None] + sq[None, :] - 2.0 * Z @ Z.T, min=0.0)
-        scale = float(dx.max())
-        valid = dx > 1e-24 * max(scale, 1e-300)
-        valid.fill_diagonal_(False)
-        return dx, valid
-
-    def _points(self):
+    def _pairs(self) -> PairGeometry:
         if not self.sample:
-            return self.X, self.dx, self.valid
+            return self.geometry
         idx = torch.randperm(self.n, generator=self.gen, device=self.X.device)[: self.max_points]
-        dx, valid = self._geometry(idx)
-        return self.X[idx], dx, valid
+        return PairGeometry(self.X[idx])
 
     def unpack(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x[:-1].view(self.k, self.d), x[-1]
 
     def _deltas(self, x):
         M, sigma = self.unpack(x)
-        Z, dx, valid = self._points()
-        Y = Z @ M.T
-        sq = (Y * Y).sum(dim=1)
-        dy = torch.clamp(sq[:, None] + sq[None, :] - 2.0 * Y @ Y.T, min=0.0)
-        s = torch.where(valid, dy / torch.where(valid, dx, torch.ones_like(dx)), torch.zeros_like(dx))
+        geo = self._pairs()
+        Y = geo.Z @ M.T
         s_ = float(sigma)
-        delta = s + self.k * s_ * s_ - 1.0
-        return Z, Y, dx, valid, delta, s_
+        return geo, Y, geo.ratios(Y) + (self.k * s_ * s_ - 1.0), s_
 
     def value(self, x: torch.Tensor) -> float:
         with torch.no_grad():
-            _, _, _, valid, delta, s_ = self._deltas(x)
+            _, _, delta, s_ = self._deltas(x)
             coef, _ = moment_polynomial(abs(s_), self.k, self.eps, self.order)
-            phi = 0.5 * float(expected_moment(delta, coef)[valid].sum()) * self.pair_scale
+            phi = float(expected_moment(delta, coef).sum()) * self.pair_scale
             return phi + self.reg * self.k * self.d * s_ * s_
 
     def phi_at(self, x: torch.Tensor) -> float:
@@ -124,17 +108,12 @@ class _MomentProblem:
 
     def gradient(self, x: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
-            Z, Y, dx, valid, delta, s_ = self._deltas(x)
+            geo, Y, delta, s_ = self._deltas(x)
             sig = abs(s_)
             coef, dcoef = moment_polynomial(sig, self.k, self.eps, self.order)
-            dpoly = coef[1:] * np.arange(1, coef.size)
-            p_prime = torch.where(valid, expected_moment(delta, dpoly), torch.zeros_like(delta))
-            p_sigma = torch.where(valid, expected_moment(delta, dcoef), torch.zeros_like(delta))
-            # Phi = 1/2 sum over ordered valid pairs; d s_ij / dM = 2 (y_i - y_j)(x_i - x_j)^T / dx_ij
-            W = p_prime / torch.where(valid, dx, torch.ones_like(dx))
-            LY = W.sum(dim=1)[:, None] * Y - W @ Y
-            grad_M = (2.0 * self.pair_scale) * (LY.T @ Z)
-            dphi_dsigma = 0.5 * self.pair_scale * float((p_sigma + p_prime * 2 * self.k * sig).sum())
+            p_prime = expected_moment(delta, coef[1:] * np.arange(1, coef.size))
+            grad_M = self.pair_scale * geo.grad_map(p_prime, Y)
+            dphi_dsigma = self.pair_scale * float((expected_moment(delta, dcoef) + p_prime * 2 * self.k * sig).sum())
             grad_sigma = dphi_dsigma * (1.0 if s_ >= 0 else -1.0) + 2 * self.reg * self.k * self.d * s_
             return torch.cat([grad_M.reshape(-1), torch.tensor([grad_sigma], dtype=x.dtype, device=x.device)])
 
@@ -150,25 +129,20 @@ class _NormProblem(_MomentProblem):
     def __init__(self, X: torch.Tensor, k: int, order: int, generator: torch.Generator):
         super().__init__(X, k, 1.0, order, 0.0, generator)
 
-    def _log_terms(self, delta, valid):
-        return torch.where(valid, self.order * torch.log(torch.clamp(delta.abs(), min=1e-300)),
-                           torch.full_like(delta, -math.inf))
-
     def value(self, x: torch.Tensor) -> float:
         with torch.no_grad():
-            _, _, _, valid, delta, _ = self._deltas(x)
-            return float(torch.logsumexp(self._log_terms(delta, valid).reshape(-1), dim=0)) / self.order
+            _, _, delta, _ = self._deltas(x)
+            logs = self.order * torch.log(torch.clamp(delta.abs(), min=1e-300))
+            return float(torch.logsumexp(logs, dim=0)) / self.order
 
     def gradient(self, x: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
-            Z, Y, dx, valid, delta, _ = self._deltas(x)
-            logs = self._log_terms(delta, valid)
-            weights = torch.exp(logs - torch.logsumexp(logs.reshape(-1), dim=0))  # softmax over pairs
-            d_delta = torch.where(valid & (delta != 0), weights / torch.where(delta != 0, delta, torch.ones_like(delta)),
-                                  torch.zeros_like(delta))
-            W = d_delta / torch.where(valid, dx, torch.ones_like(dx))
-            LY = W.sum(dim=1)[:, None] * Y - W @ Y
-            grad_M = 2.0 * (LY.T @ Z)
+            geo, Y, delta, _ = self._deltas(x)
+            logs = self.order * torch.log(torch.clamp(delta.abs(), min=1e-300))
+            weights = torch.softmax(logs, dim=0)
+            # d/d delta of (1/p) log sum |delta|^p is softmax weight / delta
+            d_delta = weights / torch.where(delta != 0, delta, torch.ones_like(delta))
+            grad_M = geo.grad_map(d_delta, Y)
             return torch.cat([grad_M.reshape(-1), torch.zeros(1, dtype=x.dtype, device=x.device)])
 
 

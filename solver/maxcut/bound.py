@@ -37,8 +37,10 @@ from ..graph import Graph
 __all__ = ["BoundResult", "dual_upper_bound", "DENSE_LIMIT"]
 
 # Up to this many vertices the shift is found and verified with dense LAPACK
-# (O(n^3), about a second at 3000); above it with sparse methods.
+# (O(n^3), about a second at 3000); above it by sparse LDL^T inertia where the
+# factor fits (at most FILL_BUDGET entries by a banded estimate).
 DENSE_LIMIT = 3000
+FILL_BUDGET = 60_000_000
 _U = np.finfo(np.float64).eps / 2
 
 
@@ -57,11 +59,18 @@ class BoundResult:
     min_eigenvalue_estimate : float
         Estimated lambda_min(Diag(y) - L/4) the shift started from.
     method : str
-        How the shift was made safe: ``dense-cholesky``, ``sparse-ldl`` (all
-        pivots of a sparse LDL^T positive) or ``gershgorin`` (diagonal
-        dominance, no eigensolver).
+        How the shift was found and made safe: ``dense-cholesky`` (dense
+        eigensolver, then a Cholesky factorization with a rounding margin),
+        ``sparse-ldl`` (the smallest shift with all pivots of a sparse LDL^T
+        positive, found by Sylvester-inertia bisection), ``gershgorin``
+        (diagonal dominance, no eigensolver, valid but loose),
+        ``lobpcg-estimate`` (graphs whose factorization does not fit: the
+        LOBPCG estimate plus its residual, not verified), or
+        ``positive-weights`` (sum of the positive weights, when the bound's
+        computation was interrupted).
     verified : bool
-        Whether the PSD check succeeded (always true for ``gershgorin``).
+        Whether positive semidefiniteness was checked by a factorization
+        (or holds by construction); false only for ``lobpcg-estimate``.
     margin : float
         The rounding-error margin alpha included in the check.
     seconds : float
@@ -108,14 +117,29 @@ def _min_eig_dense(S: np.ndarray) -> float:
     return float(sla.eigh(S, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0])
 
 
-def _min_eig_sparse(S: sp.csr_matrix, V: np.ndarray, seed: int) -> float:
-    """lambda_min by LOBPCG, started from the range of V (near the null space of S at an optimum)."""
+def _min_eig_sparse(S: sp.csr_matrix, V: np.ndarray, seed: int, maxiter: int = 300) -> tuple[float, float]:
+    """lambda_min estimate by LOBPCG, started from the range of V (near the null space
+    of S at an optimum) plus a few random vectors; returns (Ritz value, residual norm)."""
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(np.hstack([V, rng.standard_normal((V.shape[0], 4))]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        vals, _ = spla.lobpcg(S, Q, largest=False, tol=1e-9, maxiter=500)
-    return float(np.min(vals))
+        vals, vecs = spla.lobpcg(S, Q, largest=False, tol=1e-7, maxiter=maxiter)
+    i = int(np.argmin(vals))
+    x = vecs[:, i]
+    return float(vals[i]), float(np.linalg.norm(S @ x - vals[i] * x) / max(np.linalg.norm(x), 1e-300))
+
+
+def _factorization_fits(S: sp.csr_matrix) -> bool:
+    """Whether a sparse LDL^T of S is affordable: the reverse Cuthill-McKee profile
+    bounds the fill of a banded factorization (SuperLU's own ordering does no worse
+    on grids and meshes); random expanders fail this and take the LOBPCG path."""
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    perm = reverse_cuthill_mckee(S.tocsr(), symmetric_mode=True)
+    P = S[perm][:, perm].tocoo()
+    bandwidth = int(np.max(np.abs(P.row - P.col), initial=0))
+    return S.shape[0] * (bandwidth + 1) <= FILL_BUDGET
 
 
 def _cholesky_ok(S: np.ndarray, shift: float) -> bool:
@@ -126,8 +150,13 @@ def _cholesky_ok(S: np.ndarray, shift: float) -> bool:
         return False
 
 
-def _ldl_ok(S: sp.csr_matrix, shift: float) -> bool:
-    """Sparse LDL^T with diagonal pivots only; PSD iff every pivot is positive."""
+def _ldl_negative_pivots(S: sp.csr_matrix, shift: float) -> int | None:
+    """Number of non-positive pivots of a sparse LDL^T of S + shift I (diagonal pivots only).
+
+    By Sylvester's law of inertia this counts the eigenvalues of S + shift I
+    that are not positive; ``None`` when the factorization could not keep to
+    the diagonal (then nothing is concluded).
+    """
     B = (S + shift * sp.eye(S.shape[0], format="csr")).tocsc()
     try:
         with warnings.catch_warnings():
@@ -135,10 +164,37 @@ def _ldl_ok(S: sp.csr_matrix, shift: float) -> bool:
             lu = spla.splu(B, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                            options={"SymmetricMode": True})
     except RuntimeError:
-        return False
+        return None
     if not np.array_equal(lu.perm_r, lu.perm_c):  # an off-diagonal pivot was taken
-        return False
-    return bool(np.all(lu.U.diagonal() > 0))
+        return None
+    return int(np.sum(lu.U.diagonal() <= 0))
+
+
+def _ldl_ok(S: sp.csr_matrix, shift: float) -> bool:
+    """Sparse LDL^T with diagonal pivots only; PSD iff every pivot is positive."""
+    return _ldl_negative_pivots(S, shift) == 0
+
+
+def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float) -> float:
+    """The smallest shift t (to 1 %) with S + (t - alpha) I positive definite, by LDL^T inertia.
+
+    Geometric bracketing from ``floor``, then bisection on log t: about a
+    dozen factorizations, no eigensolver.
+    """
+    if _ldl_ok(S, floor - alpha):
+        return floor
+    lo, hi = floor, 1.25 * floor
+    while not _ldl_ok(S, hi - alpha):
+        lo, hi = hi, 2.0 * hi
+        if hi > ceiling:
+            return ceiling
+    while hi / lo > 1.01:
+        mid = math.sqrt(lo * hi)
+        if _ldl_ok(S, mid - alpha):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _gershgorin_shift(S: sp.csr_matrix) -> float:
@@ -180,25 +236,39 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
     n = graph.n
     y = _dual_vector(graph, V)
     S = (sp.diags(y) - 0.25 * graph.laplacian).tocsr()
-    dense = n <= DENSE_LIMIT
-    if dense:
+    scale = max(1.0, float(np.max(np.abs(S.diagonal()), initial=0.0)))
+    gershgorin = _gershgorin_shift(S) * (1 + 4 * n * _U)
+
+    def result(shift, estimate, method, verified, alpha):
+        return BoundResult(_upper_sum(y, n, shift), math.fsum(y.tolist()), shift, estimate, method, verified,
+                           alpha, time.monotonic() - start)
+
+    if n <= DENSE_LIMIT:
         Sd = S.toarray()
         estimate = _min_eig_dense(Sd)
-        check = lambda shift: _cholesky_ok(Sd, shift)  # noqa: E731
-        method = "dense-cholesky"
+        alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
+        slack = 2 * alpha + 1e-12 * scale
+        for _ in range(8):
+            shift = max(0.0, -estimate) + slack
+            if _cholesky_ok(Sd, shift - alpha):
+                return result(shift, estimate, "dense-cholesky", True, alpha)
+            slack *= 10.0
+    elif _factorization_fits(S):
+        # A rough LOBPCG estimate brackets the shift; LDL^T inertia then finds
+        # the smallest verified one in a few factorizations.
+        estimate, _ = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed, maxiter=40)
+        alpha = _rounding_margin(n, S.diagonal() + gershgorin)
+        floor = max(2 * alpha + 1e-12 * scale, 0.98 * max(0.0, -estimate))
+        shift = _inertia_shift(S, alpha, floor, gershgorin + alpha)
+        if shift < gershgorin + alpha:
+            return result(shift, estimate, "sparse-ldl", True, alpha)
     else:
-        estimate = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed)
-        check = lambda shift: _ldl_ok(S, shift)  # noqa: E731
-        method = "sparse-ldl"
-    alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
-    scale = max(1.0, float(np.max(np.abs(S.diagonal()), initial=0.0)))
-    slack = 2 * alpha + 1e-12 * scale
-    for _ in range(8):
-        shift = max(0.0, -estimate) + slack
-        if check(shift - alpha):
-            return BoundResult(_upper_sum(y, n, shift), math.fsum(y.tolist()), shift, estimate, method, True,
-                               alpha, time.monotonic() - start)
-        slack *= 10.0
-    shift = _gershgorin_shift(S) * (1 + 4 * n * _U) + alpha
-    return BoundResult(_upper_sum(y, n, shift), math.fsum(y.tolist()), shift, estimate, "gershgorin", True,
-                       alpha, time.monotonic() - start)
+        # No factorization fits in memory (an expander-like graph): the shift is
+        # the LOBPCG estimate plus its residual, and is marked unverified.
+        estimate, residual = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed)
+        alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
+        shift = max(0.0, -estimate) + residual + 2 * alpha
+        if shift < gershgorin:
+            return result(shift, estimate, "lobpcg-estimate", False, alpha)
+    alpha = _rounding_margin(n, S.diagonal() + gershgorin)
+    return result(gershgorin + alpha, float("nan"), "gershgorin", True, alpha)

@@ -25,7 +25,7 @@ from ..graph import Graph
 from .bound import BoundResult, dual_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
-from .sdp import SDPResult, burer_monteiro
+from .sdp import ADAPTIVE_RANK_ABOVE, RANK_GAP, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
            "positive_weight_bound", "peak_memory_mib", "run_status"]
@@ -136,20 +136,35 @@ def relax_and_bound(
     """
     gen = generator if generator is not None else make_generator(seed, device)
     seconds: dict[str, float] = {}
-    t = time.monotonic()
-    sdp = burer_monteiro(graph, rank=rank, seed=gen, device=device, dtype=dtype, deadline=deadline,
-                         progress=for_phase(progress, "sdp"))
-    seconds["sdp"] = time.monotonic() - t
-    notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
-    status = sdp.status
-    t = time.monotonic()
-    try:
-        bound = dual_upper_bound(graph, sdp.V, seed=seed)
-    except KeyboardInterrupt:
-        bound = positive_weight_bound(graph, time.monotonic() - t)
-        status = "interrupted"
-        notes.append("bound: interrupted; the upper bound is the sum of the positive weights")
-    seconds["bound"] = time.monotonic() - t
+    adaptive = rank is None and graph.n > ADAPTIVE_RANK_ABOVE
+    full = default_rank(graph.n)
+    p = min(START_RANK, full) if adaptive else (full if rank is None else rank)
+    seconds = {"sdp": 0.0, "bound": 0.0}
+    ranks: list[int] = []
+    prev = None
+    while True:
+        ranks.append(p)
+        t = time.monotonic()
+        sdp = burer_monteiro(graph, rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
+                             progress=for_phase(progress, "sdp"), init=prev)
+        seconds["sdp"] += time.monotonic() - t
+        notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
+        status = sdp.status
+        t = time.monotonic()
+        try:
+            bound = dual_upper_bound(graph, sdp.V, seed=seed)
+        except KeyboardInterrupt:
+            bound = positive_weight_bound(graph, time.monotonic() - t)
+            status = "interrupted"
+            notes.append("bound: interrupted; the upper bound is the sum of the positive weights")
+        seconds["bound"] += time.monotonic() - t
+        gap = (bound.upper_bound - sdp.value) / max(abs(sdp.value), 1e-300)
+        if (not adaptive or gap <= RANK_GAP or p >= full or status != "converged"
+                or (deadline is not None and time.monotonic() > deadline)):
+            break
+        prev, p = sdp.V, min(2 * p, full)
+    if len(ranks) > 1 or adaptive:
+        notes.append(f"sdp: adaptive rank {' -> '.join(map(str, ranks))} (bound gap {gap:.1e})")
     return Relaxation(sdp, bound, seconds, run_status(status), tuple(notes))
 
 
