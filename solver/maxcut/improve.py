@@ -1,0 +1,758 @@
+"""The improvement phase: annealing restarts and breakout local search from the derandomized cut.
+
+After the derandomized (and 1-flip polished) cut, :func:`improve_cut` looks
+for a better one and never returns a worse one: the best cut seen is kept,
+and the start is the first one seen. Two searches, alone or in turns:
+
+- **annealing restarts from the best cut** (``anneal``): Metropolis sweeps
+  at a temperature that starts low (the start's structure survives) and
+  cools geometrically to near zero, each run starting from the best cut so
+  far, the starting temperature cycling through a short ladder;
+- **breakout local search** (``tabu``, Benlic & Hao 2013): steepest ascent
+  to a 1-flip local optimum, then tabu-directed, recency-based or random
+  perturbations of adaptive strength;
+- ``hybrid`` (the default): each annealing run is followed by a BLS episode
+  from where it ended.
+
+The per-move loops are sequential by nature, so the kernels below are
+scalar loops over CSR arrays, compiled with numba when it is importable
+(``@njit(cache=True)``: compiled once per machine, then loaded from numba's
+cache). Without numba the very same functions run as plain Python:
+identical moves and answers, about a hundred times slower.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import types
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.progress import PhaseProgress
+from ..errors import DerandWarning, check_option
+from ..graph import Graph
+
+__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_time_cap",
+           "improve_cut"]
+
+try:  # pragma: no cover - which branch runs depends on the environment
+    from numba import njit as _njit
+
+    HAVE_NUMBA = True
+    _jit = _njit(cache=True, nogil=True)
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+    def _jit(f):
+        return f
+
+#: The searches :func:`improve_cut` runs.
+METHODS = ("hybrid", "anneal", "tabu")
+
+# BLS parameters for MAX-CUT (Benlic & Hao 2013): jump magnitude L0 growing by
+# one while the search falls back into the same local optimum, Lmax after T
+# non-improving local optima in a row; directed (tabu) perturbations with
+# probability max(exp(-omega/T), P0), otherwise recency-based with
+# probability Q, else random. The paper's L0 = 0.01 n and P0, Q, T are kept;
+# the tenure range [3, 0.2 n] is twice the paper's n/10 (measured on Gset
+# G14, G22, G43: +1 to +4 on the cut at equal moves).
+_T = 1000
+_P0 = 0.8
+_Q = 0.5
+_L0 = 0.01
+_LMAX = 0.1
+_TENURE = 0.2
+
+# Annealing: starting inverse temperatures (in units of 1 / mean |w|), used in
+# turn, cooled geometrically to _BETA_END over _SWEEPS sweeps. beta = 1 accepts
+# a move that loses one unit edge with probability 1/e.
+_BETA_LADDER = (0.7, 1.0, 0.5)
+_BETA_END = 12.0
+_SWEEPS = 3000
+
+# Layout of the integer and float state vectors the kernels share with the driver.
+_IT, _L, _OMEGA, _HASH, _PREV_HASH, _RNG, _BEST_IT, _LOCAL_OPTIMA, _STARTED, _LRU_HEAD, _LRU_TAIL = range(11)
+_CUR, _BEST = range(2)
+_NINT, _NFLOAT = 11, 2
+
+# Kernel return codes.
+_CHUNK_DONE, _TARGET = 0, 1
+
+
+# ----------------------------------------------------------------- kernels
+@_jit
+def _rand(istate):
+    """xorshift32 (Marsaglia 2003) on an int64 slot: identical in numba and Python."""
+    s = istate[_RNG]
+    s ^= (s << 13) & 0xFFFFFFFF
+    s ^= s >> 17
+    s ^= (s << 5) & 0xFFFFFFFF
+    istate[_RNG] = s
+    return s
+
+
+@_jit
+def _tree_set(tv, ti, size, v, value):
+    """Set leaf ``v`` of a max segment tree; ties go to the lower index."""
+    k = size + v
+    tv[k] = value
+    k >>= 1
+    while k >= 1:
+        a = 2 * k
+        if tv[a] >= tv[a + 1]:
+            b = a
+        else:
+            b = a + 1
+        if tv[k] == tv[b] and ti[k] == ti[b]:
+            return  # this node, hence every ancestor, is unchanged
+        tv[k] = tv[b]
+        ti[k] = ti[b]
+        k >>= 1
+
+
+@_jit
+def _tree_build(tv, ti, size, gain, tabu_until, it, free_only):
+    n = gain.shape[0]
+    for v in range(size):
+        if v < n and (not free_only or tabu_until[v] <= it):
+            tv[size + v] = gain[v]
+        else:
+            tv[size + v] = -np.inf
+        ti[size + v] = v
+    for k in range(size - 1, 0, -1):
+        a = 2 * k
+        if tv[a] >= tv[a + 1]:
+            tv[k] = tv[a]
+            ti[k] = ti[a]
+        else:
+            tv[k] = tv[a + 1]
+            ti[k] = ti[a + 1]
+
+
+@_jit
+def _reset_gains(indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_all, ti_all, tv_free, ti_free,
+                 use_tree, istate):
+    """Gains from scratch (gain_i = x_i (A x)_i), no vertex tabu, trees rebuilt."""
+    n = x.shape[0]
+    for v in range(n):
+        s = 0.0
+        for k in range(indptr[v], indptr[v + 1]):
+            s += weights[k] * x[indices[k]]
+        gain[v] = x[v] * s
+        tabu_until[v] = 0
+    for k in range(wheel_head.shape[0]):
+        wheel_head[k] = -1
+    if use_tree:
+        size = tv_all.shape[0] // 2
+        _tree_build(tv_all, ti_all, size, gain, tabu_until, istate[_IT], False)
+        _tree_build(tv_free, ti_free, size, gain, tabu_until, istate[_IT], True)
+
+
+@_jit
+def _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
+          wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree, istate, fstate):
+    """Flip vertex ``v``: update gains, the cut, the hash, the recency list and the tabu list."""
+    it = istate[_IT]
+    g = gain[v]
+    xv = x[v]
+    size = tv_all.shape[0] // 2
+    for k in range(indptr[v], indptr[v + 1]):
+        j = indices[k]
+        gain[j] -= 2.0 * weights[k] * x[j] * xv
+        if use_tree:
+            _tree_set(tv_all, ti_all, size, j, gain[j])
+            if tabu_until[j] <= it:
+                _tree_set(tv_free, ti_free, size, j, gain[j])
+    gain[v] = -g
+    x[v] = -xv
+    fstate[_CUR] += g
+    istate[_HASH] ^= zobrist[v]
+    # Move v to the tail (most recent end) of the recency list.
+    if istate[_LRU_TAIL] != v:
+        p = lru_prev[v]
+        q = lru_next[v]
+        if p >= 0:
+            lru_next[p] = q
+        else:
+            istate[_LRU_HEAD] = q
+        lru_prev[q] = p
+        t = istate[_LRU_TAIL]
+        lru_next[t] = v
+        lru_prev[v] = t
+        lru_next[v] = -1
+        istate[_LRU_TAIL] = v
+    # Tabu for the next `tenure` moves.
+    until = it + tenure + 1
+    tabu_until[v] = until
+    istate[_IT] = it + 1
+    if use_tree:
+        _tree_set(tv_all, ti_all, size, v, -g)
+        _tree_set(tv_free, ti_free, size, v, -np.inf)
+        # A timing wheel hands v back to the free tree when its tabu ends; a
+        # node is reused W > tenure moves later, after its slot was emptied.
+        W = wheel_head.shape[0]
+        node = it % W
+        wheel_vertex[node] = v
+        wheel_next[node] = wheel_head[until % W]
+        wheel_head[until % W] = node
+        slot = (it + 1) % W
+        node = wheel_head[slot]
+        while node >= 0:
+            u = wheel_vertex[node]
+            if tabu_until[u] == it + 1:  # else a stale entry: u moved again since
+                _tree_set(tv_free, ti_free, size, u, gain[u])
+            node = wheel_next[node]
+        wheel_head[slot] = -1
+
+
+@_jit
+def _best_any(gain, tv_all, ti_all, use_tree):
+    """The vertex of largest gain (lowest index among ties)."""
+    if use_tree:
+        return ti_all[1]
+    best = 0
+    for v in range(1, gain.shape[0]):
+        if gain[v] > gain[best]:
+            best = v
+    return best
+
+
+@_jit
+def _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree, it, cur, best_cut, tol):
+    """Best non-tabu vertex, or the best tabu one if it beats the best cut (aspiration)."""
+    if use_tree:
+        if tv_all[1] > tv_free[1] and (cur + tv_all[1] > best_cut + tol or tv_free[1] == -np.inf):
+            return ti_all[1]
+        return ti_free[1]
+    bi = -1
+    bg = -np.inf
+    ai = -1
+    ag = -np.inf
+    for v in range(gain.shape[0]):
+        g = gain[v]
+        if tabu_until[v] > it:
+            if g > ag:
+                ag = g
+                ai = v
+        elif g > bg:
+            bg = g
+            bi = v
+    if ai >= 0 and ag > bg and (cur + ag > best_cut + tol or bi < 0):
+        return ai
+    return bi
+
+
+@_jit
+def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_prev, lru_next,
+            wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
+            istate, fstate, move_target, tol, tenure_min, tenure_max, jump_min, jump_max,
+            idle_limit, p_min, p_recency, target):
+    """Breakout local search cycles until ``istate[_IT] >= move_target`` or the target cut.
+
+    A cycle is: perturb (skipped on the very first call), steepest ascent to a
+    1-flip local optimum, book-keeping. The kernel returns only between
+    cycles, so the trajectory does not depend on how the driver splits the
+    run into calls.
+    """
+    n = x.shape[0]
+    span = tenure_max - tenure_min + 1
+    while True:
+        if istate[_STARTED] != 0:
+            # Jump magnitude and kind (BLS): strong after T idle local optima,
+            # growing while the search falls back into the same optimum.
+            omega = istate[_OMEGA]
+            if omega > idle_limit:
+                istate[_L] = jump_max
+                istate[_OMEGA] = 0
+                omega = 0
+            elif istate[_HASH] == istate[_PREV_HASH]:
+                istate[_L] = min(istate[_L] + 1, jump_max)
+            else:
+                istate[_L] = jump_min
+            istate[_PREV_HASH] = istate[_HASH]
+            p_directed = max(math.exp(-omega / idle_limit), p_min)
+            r = _rand(istate) / 4294967296.0
+            if r < p_directed:
+                kind = 0
+            elif r < p_directed + (1.0 - p_directed) * p_recency:
+                kind = 1
+            else:
+                kind = 2
+            for _ in range(istate[_L]):
+                if kind == 0:
+                    v = _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree,
+                                      istate[_IT], fstate[_CUR], fstate[_BEST], tol)
+                elif kind == 1:
+                    v = istate[_LRU_HEAD]
+                else:
+                    v = _rand(istate) % n
+                tenure = tenure_min + _rand(istate) % span
+                _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
+                      wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
+                      istate, fstate)
+        istate[_STARTED] = 1
+        # Steepest ascent to a 1-flip local optimum.
+        while True:
+            v = _best_any(gain, tv_all, ti_all, use_tree)
+            if gain[v] <= tol:
+                break
+            tenure = tenure_min + _rand(istate) % span
+            _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
+                  wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
+                  istate, fstate)
+        istate[_LOCAL_OPTIMA] += 1
+        if fstate[_CUR] > fstate[_BEST] + tol:
+            fstate[_BEST] = fstate[_CUR]
+            for v in range(n):
+                best_x[v] = x[v]
+            istate[_BEST_IT] = istate[_IT]
+            istate[_OMEGA] = 0
+            if fstate[_BEST] >= target - tol:
+                return _TARGET
+        else:
+            istate[_OMEGA] += 1
+        if istate[_IT] >= move_target:
+            return _CHUNK_DONE
+
+
+@_jit
+def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istate, fstate, tol, target):
+    """Metropolis sweeps ``first .. last - 1`` of an annealing run (vertices in index order).
+
+    A flip that raises the cut, or keeps it, is always taken; one that lowers
+    it by d with probability exp(-beta d). The best cut is checked at the end
+    of every sweep. Returns ``_TARGET`` once the target cut is reached.
+    """
+    n = x.shape[0]
+    for s in range(first, last):
+        b = betas[s]
+        for v in range(n):
+            g = gain[v]
+            if g < 0.0:
+                bg = b * g
+                if bg < -30.0 or _rand(istate) >= math.exp(bg) * 4294967296.0:
+                    continue
+            xv = x[v]
+            for k in range(indptr[v], indptr[v + 1]):
+                j = indices[k]
+                gain[j] -= 2.0 * weights[k] * x[j] * xv
+            gain[v] = -g
+            x[v] = -xv
+            fstate[_CUR] += g
+            istate[_IT] += 1
+        if fstate[_CUR] > fstate[_BEST] + tol:
+            fstate[_BEST] = fstate[_CUR]
+            for v in range(n):
+                best_x[v] = x[v]
+            istate[_BEST_IT] = istate[_IT]
+            if fstate[_BEST] >= target - tol:
+                return _TARGET
+    return _CHUNK_DONE
+
+
+_KERNELS = ("_rand", "_tree_set", "_tree_build", "_reset_gains", "_flip", "_best_any", "_best_allowed", "_search",
+            "_anneal")
+_python_namespace: dict | None = None
+
+
+def _python_kernels() -> dict:
+    """The kernels as plain Python, whatever numba's presence: the fallback, and what tests compare."""
+    global _python_namespace
+    if not HAVE_NUMBA:
+        return globals()
+    if _python_namespace is None:
+        namespace = dict(globals())
+        for name in _KERNELS:
+            namespace[name] = types.FunctionType(globals()[name].py_func.__code__, namespace, name)
+        _python_namespace = namespace
+    return _python_namespace
+
+
+# ------------------------------------------------------------------ driver
+@dataclass(frozen=True)
+class ImprovementResult:
+    """The best cut the improvement phase found from a starting cut.
+
+    Attributes
+    ----------
+    sides : numpy.ndarray
+        Booleans, the best cut found (the start if nothing better was).
+    cut, start_cut : float
+        Its value, recomputed from ``sides``, and the start's; ``cut >= start_cut``.
+    method : str
+        ``hybrid``, ``anneal`` or ``tabu``.
+    rounds : int
+        Completed rounds: an annealing run, a BLS episode, or (hybrid) both.
+    moves : int
+        Vertex flips, by annealing and by BLS.
+    local_optima : int
+        1-flip local optima BLS visited.
+    best_found_move : int
+        The move after which the best cut was reached (0: the start).
+    best_found_seconds : float
+        Seconds into the phase when the best cut was found (measured at the
+        end of the kernel call that found it; calls last about 20 ms).
+    stop : str
+        ``stall`` (``max_stall`` rounds in a row without a better cut),
+        ``rounds`` (``max_rounds`` done), ``time`` (the time budget or the
+        deadline), ``target`` (the target cut, e.g. one the upper bound
+        proves optimal, was reached) or ``interrupted`` (Ctrl-C).
+    seconds : float
+        The search, from when its kernels were ready.
+    engine : str
+        ``numba``, or ``python`` when numba is not importable.
+    selection : str
+        How BLS finds its best flip: ``tree`` (segment trees over the gains,
+        O(deg log n) a move) or ``scan`` (O(n) a move, faster on small dense graphs).
+    params : dict
+        The parameters used.
+    warmup_seconds : float
+        Compiling the kernels, or loading them from numba's cache, before the
+        search's clock started (once per process).
+    """
+
+    sides: np.ndarray
+    cut: float
+    start_cut: float
+    method: str
+    rounds: int
+    moves: int
+    local_optima: int
+    best_found_move: int
+    best_found_seconds: float
+    stop: str
+    seconds: float
+    engine: str
+    selection: str
+    params: dict
+    warmup_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"cut": self.cut, "start_cut": self.start_cut, "method": self.method, "rounds": self.rounds,
+                "moves": self.moves, "local_optima": self.local_optima, "best_found_move": self.best_found_move,
+                "best_found_seconds": self.best_found_seconds, "stop": self.stop, "seconds": self.seconds,
+                "engine": self.engine, "selection": self.selection, "params": dict(self.params),
+                "warmup_seconds": self.warmup_seconds}
+
+
+#: Rounds of the default improvement phase (``derand maxcut`` without a time budget).
+DEFAULT_ROUNDS = 40
+#: Rounds in a row without a better cut after which the default phase stops.
+DEFAULT_STALL = 20
+
+
+def default_time_cap(n: int) -> float:
+    """Seconds after which the default improvement phase stops even short of its rounds: 1 s + 2 s per 1000 vertices, at most 60 s.
+
+    A round (an annealing run of 3000 sweeps and a BLS episode of 20 n moves)
+    costs time roughly proportional to n on sparse graphs, so the default
+    phase ends by its rounds (reproducibly) and this cap only binds on dense
+    graphs or a very busy machine.
+    """
+    return min(60.0, 1.0 + 2.0 * n / 1000.0)
+
+
+_warned_python = False
+_warmed_up = False
+
+
+def _warm_up() -> float:
+    """Compile the kernels (or load them from numba's cache) on a 4-cycle, once per process; the seconds it took."""
+    global _warmed_up
+    if _warmed_up:
+        return 0.0
+    _warmed_up = True
+    t = time.monotonic()
+    square = Graph.from_edges(4, [0, 1, 2, 3], [1, 2, 3, 0])
+    for selection in ("tree", "scan"):
+        improve_cut(square, np.zeros(4, dtype=bool), max_rounds=1, selection=selection, engine="numba")
+    return time.monotonic() - t
+
+
+def _check_count(name: str, value, minimum: int) -> None:
+    check_option(value is None or (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                                   and value >= minimum),
+                 name, f"an integer >= {minimum}", value)
+
+
+def improve_cut(
+    graph: Graph,
+    sides: np.ndarray,
+    *,
+    method: str = "hybrid",
+    seed: int = 0,
+    time_limit: float | None = None,
+    max_rounds: int | None = None,
+    max_stall: int | None = DEFAULT_STALL,
+    sweeps: int = _SWEEPS,
+    deadline: float | None = None,
+    target: float | None = None,
+    selection: str = "auto",
+    engine: str = "auto",
+    progress: PhaseProgress | None = None,
+    _tuning: dict | None = None,
+) -> ImprovementResult:
+    """Look for a larger cut near ``sides``; never return a smaller one.
+
+    Pseudocode (``hybrid``; ``anneal`` leaves out the BLS episodes, ``tabu``
+    the annealing runs and keeps one BLS run going)::
+
+        best = start
+        repeat (one round)
+            x = best                                     # annealing run
+            for beta in geomspace(beta0, 12, 3000) / mean|w|:   # beta0 from a ladder, in turn
+                for v in vertices: flip v if gain_v >= 0, else with prob. exp(beta gain_v)
+                best = max(best, x)                      # checked after every sweep
+            C = x; for 20 n + 1000 moves:                # BLS episode (Benlic & Hao 2013)
+                C = steepest ascent from C (best improving flip until none)
+                best = max(best, C); omega = 0 if C improved best else omega + 1
+                L = Lmax if omega > T; L + 1 if C is the previous local optimum; else L0
+                L flips: best non-tabu (aspiration: beats best) with prob. max(exp(-omega/T), P0),
+                         else least recently flipped with prob. Q, else random
+                every flipped vertex is tabu for a tenure drawn in [3, 0.2 n]
+        until the budget is spent, max_stall rounds bring nothing, or best >= target
+
+    Gains (the change of the cut if one vertex switched sides) are kept up
+    to date flip by flip. The vertices are first relabelled by a seeded
+    random permutation: the sweep order, and BLS's ties (to the lower index),
+    are then random.
+
+    Parameters
+    ----------
+    graph : Graph
+    sides : array of bool, shape (n,)
+        The starting cut.
+    method : {"hybrid", "anneal", "tabu"}
+    seed : int
+        Seeds the relabelling and every random choice. Stopped by rounds
+        (``max_rounds``, ``max_stall``) a search is reproducible anywhere,
+        with numba or without; a time budget stops it where the clock says.
+    time_limit : float, optional
+        Seconds for this search.
+    max_rounds : int, optional
+        Stop after this many rounds.
+    max_stall : int, optional
+        Stop after this many rounds in a row without a better cut (default
+        20; ``None``: never).
+    sweeps : int
+        Sweeps of an annealing run (default 3000). When the clock alone ends
+        the search (``max_rounds`` and ``max_stall`` both ``None``), runs are
+        shortened, down to 100 sweeps, so that at least four fit.
+    deadline : float, optional
+        :func:`time.monotonic` time at which to stop at the latest.
+    target : float, optional
+        Stop once a cut of at least this value is found.
+    selection : {"auto", "tree", "scan"}
+        How BLS finds its best flip (the same moves either way).
+    engine : {"auto", "numba", "python"}
+        ``python`` runs the same kernels uncompiled.
+    progress : callable, optional
+        ``progress(milliseconds spent, milliseconds budgeted or 0, best cut)``
+        after each kernel call (about every 20 ms).
+
+    Returns
+    -------
+    ImprovementResult
+
+    References
+    ----------
+    U. Benlic, J.-K. Hao, "Breakout local search for the max-cut problem",
+    Engineering Applications of Artificial Intelligence 26 (2013) 1162-1173.
+    S. Kirkpatrick, C. D. Gelatt, M. P. Vecchi, "Optimization by simulated
+    annealing", Science 220 (1983) 671-680.
+    """
+    global _warned_python
+    check_option(method in METHODS, "method", f"one of {', '.join(map(repr, METHODS))}", method)
+    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    _check_count("max_rounds", max_rounds, 0)
+    _check_count("max_stall", max_stall, 1)
+    _check_count("sweeps", sweeps, 1)
+    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+                                        and time_limit >= 0), "time_limit", "a non-negative number of seconds",
+                 time_limit)
+    check_option(selection in ("auto", "tree", "scan"), "selection", "one of 'auto', 'tree', 'scan'", selection)
+    check_option(engine in ("auto", "numba", "python"), "engine", "one of 'auto', 'numba', 'python'", engine)
+    if engine == "numba" and not HAVE_NUMBA:
+        raise ImportError("engine='numba' needs numba: pip install numba")
+    use_numba = HAVE_NUMBA and engine != "python"
+    if engine == "auto" and not HAVE_NUMBA and not _warned_python:
+        _warned_python = True
+        warnings.warn("numba is not importable: the improvement phase runs as plain Python, "
+                      "about 100x slower (pip install numba)", DerandWarning, stacklevel=2)
+    k = globals() if use_numba else _python_kernels()
+    warmup = _warm_up() if use_numba else 0.0
+    start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
+    if time_limit is not None:
+        deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
+
+    n = graph.n
+    start_sides = np.asarray(sides, dtype=bool)
+    start_cut = graph.cut_value(start_sides)
+    tune = dict(_tuning or {})
+
+    # Relabel by a seeded random permutation: new vertex i is old vertex perm[i].
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    A = graph.adjacency[perm][:, perm].tocsr()
+    A.sort_indices()
+    indptr = A.indptr.astype(np.int64)
+    indices = A.indices.astype(np.int64)
+    weights = A.data.astype(np.float64)
+    x = np.where(start_sides[perm], 1.0, -1.0)
+    best_x = x.copy()
+    gain = np.empty(n)
+
+    # BLS state.
+    tabu_until = np.zeros(n, dtype=np.int64)
+    zobrist = rng.integers(1, 2**62, size=n, dtype=np.int64)
+    lru_prev = np.arange(-1, n - 1, dtype=np.int64)
+    lru_next = np.arange(1, n + 1, dtype=np.int64)
+    if n:
+        lru_next[-1] = -1
+    tenure_min = max(1, min(int(tune.get("tenure_min", 3)), n // 4))
+    tenure_max = max(tenure_min, min(int(tune.get("tenure_frac", _TENURE) * n), n - 2))
+    jump_min = max(1, round(tune.get("L0", _L0) * n))
+    jump_max = max(jump_min + 1, round(tune.get("Lmax", _LMAX) * n))
+    wheel_size = tenure_max + 2
+    wheel_head = np.full(wheel_size, -1, dtype=np.int64)
+    wheel_next = np.full(wheel_size, -1, dtype=np.int64)
+    wheel_vertex = np.zeros(wheel_size, dtype=np.int64)
+    if selection == "auto":
+        # A tree update costs ~2 log2(n) steps per neighbour, a scan ~n per move.
+        avg_deg = 2.0 * graph.m / max(n, 1)
+        selection = "tree" if (avg_deg + 1.0) * 2.0 * math.log2(max(n, 2)) < 0.5 * n else "scan"
+    use_tree = selection == "tree"
+    size = 1 << max(0, (n - 1).bit_length()) if use_tree else 1
+    tv_all, ti_all = np.empty(2 * size), np.zeros(2 * size, dtype=np.int64)
+    tv_free, ti_free = np.empty(2 * size), np.zeros(2 * size, dtype=np.int64)
+    istate = np.zeros(_NINT, dtype=np.int64)
+    fstate = np.zeros(_NFLOAT)
+    istate[_RNG] = (seed * 2654435761 + 12345) % 4294967291 or 1
+    istate[_LRU_HEAD], istate[_LRU_TAIL] = 0, max(n - 1, 0)
+    tol = 1e-9 * max(1.0, float(np.max(np.abs(weights)))) if weights.size else 1e-9
+    fstate[_BEST] = start_cut
+    episode = int(tune.get("episode", 20)) * n + 1000
+
+    # Annealing schedule, in units of the mean |weight|.
+    scale = float(np.mean(np.abs(weights))) if weights.size else 1.0
+    ladder = tuple(tune.get("ladder", _BETA_LADDER))
+    full_sweeps = int(sweeps)
+
+    def bls_reset() -> None:
+        t = time.monotonic()
+        fstate[_CUR] = float(x @ (A @ x)) * -0.25 + 0.25 * float(weights.sum())
+        istate[_STARTED], istate[_OMEGA], istate[_L] = 0, 0, jump_min
+        istate[_HASH] = int(np.bitwise_xor.reduce(zobrist[x > 0])) if n else 0
+        k["_reset_gains"](indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_all, ti_all, tv_free,
+                          ti_free, use_tree, istate)
+        nonlocal sweep_seconds
+        if sweep_seconds is None:
+            sweep_seconds = 3.0 * (time.monotonic() - t)  # a first guess: a sweep ~ three gain passes
+
+    target_cut = math.inf if target is None else float(target)
+    adapt_sweeps = deadline is not None and max_rounds is None and max_stall is None
+    params = {"method": method, "max_rounds": max_rounds, "max_stall": max_stall, "time_limit": time_limit,
+              "seed": seed, "sweeps": full_sweeps, "beta_ladder": list(ladder), "beta_end": _BETA_END,
+              "beta_unit": scale, "episode_moves": episode, "tenure": [tenure_min, tenure_max],
+              "jump": [jump_min, jump_max], "T": _T, "P0": _P0, "Q": _Q}
+
+    stop = "rounds"
+    best_found_seconds = 0.0
+    last_best = fstate[_BEST]
+    rounds = stall = 0
+    bls_chunk, sweep_chunk = 2000, 1
+    sweep_seconds = None
+    if n == 0 or graph.m == 0 or start_cut >= target_cut:
+        stop = "target" if start_cut >= target_cut else "rounds"
+        max_rounds = 0
+
+    def tick(t: float) -> bool:
+        """After a kernel call: record a new best; False once the deadline has passed."""
+        nonlocal last_best, best_found_seconds
+        now = time.monotonic()
+        if fstate[_BEST] > last_best:
+            last_best = fstate[_BEST]
+            best_found_seconds = now - start
+        if progress is not None:  # in milliseconds of the time budget, when there is one
+            budget = 0 if deadline is None else int(1000 * (deadline - start))
+            progress(int(1000 * (now - start)), budget, float(fstate[_BEST]))
+        return deadline is None or now < deadline
+
+    try:
+        if method == "tabu":
+            x[:] = best_x
+            bls_reset()
+        while max_rounds is None or rounds < max_rounds:
+            if deadline is not None and time.monotonic() >= deadline:
+                stop = "time"
+                break
+            before = fstate[_BEST]
+            code = _CHUNK_DONE
+            out_of_time = False
+            if method in ("anneal", "hybrid"):
+                x[:] = best_x
+                bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
+                if adapt_sweeps:  # at least four runs fit in the time
+                    run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(sweep_seconds, 1e-9)))))
+                else:
+                    run_sweeps = full_sweeps
+                beta0 = ladder[rounds % len(ladder)]
+                betas = np.concatenate([np.geomspace(beta0, _BETA_END, run_sweeps), [np.inf] * 2]) / scale
+                done = 0
+                while done < betas.size:
+                    t = time.monotonic()
+                    last = min(betas.size, done + sweep_chunk)
+                    code = k["_anneal"](indptr, indices, weights, x, gain, best_x, betas, done, last, istate,
+                                        fstate, tol, target_cut)
+                    elapsed = time.monotonic() - t
+                    sweep_seconds = elapsed / (last - done)
+                    sweep_chunk = int(min(max(1, 0.02 / max(sweep_seconds, 1e-7)), 4 * sweep_chunk + 1))
+                    done = last
+                    if not tick(t):
+                        out_of_time = True
+                        break
+                    if code == _TARGET:
+                        break
+            if method in ("tabu", "hybrid") and code != _TARGET and not out_of_time:
+                if method == "hybrid":
+                    bls_reset()  # BLS starts from where the annealing run ended
+                end = int(istate[_IT]) + episode
+                while True:
+                    t = time.monotonic()
+                    move_target = min(end, int(istate[_IT]) + bls_chunk)
+                    code = k["_search"](indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_prev,
+                                        lru_next, wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free,
+                                        ti_free, use_tree, istate, fstate, move_target, tol, tenure_min, tenure_max,
+                                        jump_min, jump_max, _T, _P0, _Q, target_cut)
+                    elapsed = time.monotonic() - t
+                    bls_chunk = int(min(max(bls_chunk * (0.02 / max(elapsed, 1e-4)), 100), bls_chunk * 4, 10**7))
+                    if not tick(t):
+                        out_of_time = True
+                        break
+                    if code == _TARGET or istate[_IT] >= end:
+                        break
+            if code == _TARGET:
+                stop = "target"
+                break
+            if out_of_time:
+                stop = "time"
+                break
+            rounds += 1
+            stall = 0 if fstate[_BEST] > before else stall + 1
+            if max_stall is not None and stall >= max_stall:
+                stop = "stall"
+                break
+    except KeyboardInterrupt:
+        stop = "interrupted"
+    out = np.empty(n, dtype=bool)
+    out[perm] = best_x > 0
+    cut = graph.cut_value(out)
+    if cut < start_cut:  # only float rounding could do this; never hand back less than the start
+        out, cut = start_sides.copy(), start_cut
+        best_found_seconds = 0.0
+    return ImprovementResult(out, cut, start_cut, method, rounds, int(istate[_IT]), int(istate[_LOCAL_OPTIMA]),
+                             int(istate[_BEST_IT]), best_found_seconds, stop, time.monotonic() - start,
+                             "numba" if use_numba else "python", "tree" if use_tree else "scan", params, warmup)

@@ -1,0 +1,181 @@
+"""The improvement phase (annealing restarts + breakout local search): never worse, exact on small graphs, one answer per seed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from solver.cli import app
+from solver.errors import DerandWarning, OptionError
+from solver.graph import Graph
+from solver.maxcut import improve, solve_maxcut
+from solver.maxcut.improve import METHODS, improve_cut
+from solver.maxcut.local_search import one_flip_local_search
+
+from .conftest import DATA, brute_force_maxcut, random_graph
+
+SMALL = [random_graph(n, p, seed, weights=w)
+         for (n, p, seed) in ((10, 0.5, 0), (14, 0.4, 1), (16, 0.3, 2))
+         for w in ("unit", "positive", "signed")]
+needs_numba = pytest.mark.skipif(not improve.HAVE_NUMBA, reason="numba is not importable")
+
+
+def _toroidal_grid(rows: int, cols: int, seed: int) -> Graph:
+    """A rows x cols torus with +-1 weights (Gset's G11-G13, G32-G34 family)."""
+    rng = np.random.default_rng(seed)
+    v = np.arange(rows * cols).reshape(rows, cols)
+    heads = np.concatenate([v.ravel(), v.ravel()])
+    tails = np.concatenate([np.roll(v, 1, axis=0).ravel(), np.roll(v, 1, axis=1).ravel()])
+    return Graph.from_edges(rows * cols, heads, tails, rng.choice([-1.0, 1.0], size=heads.size))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_finds_the_brute_force_optimum_on_small_graphs(method, engine):
+    for g in SMALL:
+        res = improve_cut(g, np.zeros(g.n, dtype=bool), method=method, seed=0, max_rounds=2, engine=engine,
+                          sweeps=300)
+        assert res.cut == pytest.approx(brute_force_maxcut(g), abs=1e-9), g.name
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_never_below_the_start_and_the_cut_is_recomputed(method):
+    rng = np.random.default_rng(5)
+    for g in SMALL + [random_graph(40, 0.2, 3, weights="signed")]:
+        start = one_flip_local_search(g, rng.random(g.n) < 0.5).sides
+        res = improve_cut(g, start, method=method, seed=1, max_rounds=1, sweeps=50)
+        assert res.start_cut == g.cut_value(start)
+        assert res.cut >= res.start_cut
+        assert res.cut == g.cut_value(res.sides)
+        assert res.sides.dtype == bool and res.sides.shape == (g.n,)
+
+
+@needs_numba
+@pytest.mark.parametrize("selection", ["tree", "scan"])
+def test_numba_and_plain_python_make_the_same_moves(selection):
+    for g in SMALL[::2] + [_toroidal_grid(6, 7, 0)]:
+        start = np.arange(g.n) % 3 == 0
+        a, b = (improve_cut(g, start, seed=3, max_rounds=2, selection=selection, engine=engine,
+                            sweeps=200) for engine in ("numba", "python"))
+        assert (a.engine, b.engine) == ("numba", "python")
+        assert np.array_equal(a.sides, b.sides) and a.cut == b.cut
+        assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
+
+
+@pytest.mark.parametrize("method", ["hybrid", "tabu"])
+def test_tree_and_scan_selection_make_the_same_moves(method):
+    for g in SMALL[1::2] + [_toroidal_grid(8, 9, 1)]:
+        a, b = (improve_cut(g, np.zeros(g.n, dtype=bool), method=method, seed=2, max_rounds=3, selection=selection,
+                            sweeps=200) for selection in ("tree", "scan"))
+        assert (a.selection, b.selection) == ("tree", "scan")
+        assert np.array_equal(a.sides, b.sides)
+        assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
+
+
+def test_a_seed_gives_one_answer_and_the_round_budget_is_kept():
+    g = _toroidal_grid(20, 20, 2)
+    a, b = (improve_cut(g, np.zeros(g.n, dtype=bool), seed=7, max_rounds=3, max_stall=None) for _ in range(2))
+    assert np.array_equal(a.sides, b.sides) and a.moves == b.moves
+    assert a.stop == "rounds" and a.rounds == 3
+    assert 0 <= a.best_found_move <= a.moves and a.best_found_seconds <= a.seconds
+    c = improve_cut(g, np.zeros(g.n, dtype=bool), seed=8, max_rounds=3, max_stall=None)
+    assert not np.array_equal(a.sides, c.sides) or a.moves != c.moves
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_time_limit_is_respected(method):
+    g = _toroidal_grid(60, 60, 3)
+    t = time.monotonic()
+    res = improve_cut(g, np.zeros(g.n, dtype=bool), method=method, time_limit=0.3, max_stall=None)
+    assert res.stop == "time" and res.seconds < 0.3 + 0.5  # one kernel call (~20 ms) past it, on a busy machine
+    assert time.monotonic() - t < res.warmup_seconds + 0.3 + 1.0
+    assert res.cut >= res.start_cut and res.moves > 0
+
+
+def test_stops_on_a_stall_and_at_a_target():
+    g = SMALL[4]
+    best = brute_force_maxcut(g)
+    res = improve_cut(g, np.zeros(g.n, dtype=bool), max_stall=2, sweeps=100)
+    assert res.stop == "stall" and res.rounds >= 2
+    for method in METHODS:
+        res = improve_cut(g, np.zeros(g.n, dtype=bool), method=method, target=best)
+        assert res.stop == "target" and res.cut == pytest.approx(best)
+    res = improve_cut(g, np.zeros(g.n, dtype=bool), target=-1.0)
+    assert res.stop == "target" and res.moves == 0
+
+
+def test_bad_options_are_named():
+    g = SMALL[0]
+    with pytest.raises(OptionError, match="The 'max_rounds' parameter must be an integer >= 0. Got -1"):
+        improve_cut(g, np.zeros(g.n, dtype=bool), max_rounds=-1)
+    with pytest.raises(OptionError, match="The 'method' parameter must be one of 'hybrid', 'anneal', 'tabu'"):
+        improve_cut(g, np.zeros(g.n, dtype=bool), method="genetic")
+    with pytest.raises(OptionError, match="The 'selection' parameter must be one of"):
+        improve_cut(g, np.zeros(g.n, dtype=bool), selection="heap")
+    with pytest.raises(OptionError, match="The 'improve_time' parameter must be a positive number"):
+        solve_maxcut(g, device="cpu", improve_time=0)
+
+
+def test_without_numba_the_same_module_runs_as_plain_python(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # "import numba" now raises ImportError
+    spec = importlib.util.spec_from_file_location("solver.maxcut._improve_without_numba", improve.__file__)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    assert not module.HAVE_NUMBA
+    g = SMALL[2]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = module.improve_cut(g, np.zeros(g.n, dtype=bool), max_rounds=2, sweeps=300)
+    assert res.engine == "python" and res.cut == pytest.approx(brute_force_maxcut(g))
+    assert any(issubclass(w.category, DerandWarning) and "numba" in str(w.message) for w in caught)
+
+
+def test_the_pipeline_never_lowers_the_polished_cut_and_records_the_search():
+    g = random_graph(70, 0.15, 4, weights="signed")
+    res = solve_maxcut(g, device="cpu", seed=0)
+    c = res.certificate()
+    assert c["improved_cut"] >= c["polished_cut"] >= c["derandomized_cut"]
+    assert c["cut_value"] == c["improved_cut"] == g.cut_value(res.sides)
+    assert c["cut_value"] <= c["upper_bound"]
+    assert c["improve"]["stop"] in ("rounds", "stall", "target") and c["iterations"]["improve_moves"] >= 0
+    assert 0 <= c["best_found_seconds"] <= c["seconds"]["total"]
+    off = solve_maxcut(g, device="cpu", seed=0, improve=False).certificate()
+    assert off["improved_cut"] is None and off["improve"] is None and off["cut_value"] == off["polished_cut"]
+
+
+def test_the_annealing_baseline_returns_a_recomputed_cut():
+    pytest.importorskip("neal")  # the 'anneal' extra
+    from solver.baselines.anneal import anneal_cut
+
+    g = SMALL[5]
+    res = anneal_cut(g, reads=3, sweeps=200, seed=1)
+    assert res.cut == g.cut_value(res.sides) and res.mean_cut <= res.cut <= brute_force_maxcut(g) + 1e-9
+    assert anneal_cut(g, reads=3, sweeps=200, seed=1).cut == res.cut
+    with pytest.raises(OptionError, match="The 'reads' parameter must be a positive integer. Got 0"):
+        anneal_cut(g, reads=0)
+
+
+def test_cli_improvement_options(tmp_path):
+    cert = tmp_path / "cert.json"
+    run = CliRunner().invoke
+    res = run(app, ["maxcut", str(DATA / "gnp120_pm1.rudy"), "-c", str(cert), "-q", "--device", "cpu",
+                    "--improve-time", "0.3"])
+    assert res.exit_code == 0, res.output
+    c = json.loads(cert.read_text())
+    assert c["status"] == "complete" and c["improve"]["stop"] in ("time", "target")
+    assert c["improve"]["seconds"] < 0.3 + 0.5 and c["improve"]["moves"] > 0
+    assert c["cut_value"] == c["improved_cut"] >= c["polished_cut"] >= c["derandomized_cut"]
+    res = run(app, ["maxcut", str(DATA / "gnp120_pm1.rudy"), "-c", str(cert), "-q", "--device", "cpu", "--no-improve"])
+    assert res.exit_code == 0, res.output
+    c = json.loads(cert.read_text())
+    assert c["improved_cut"] is None and c["cut_value"] == c["polished_cut"]
+    res = run(app, ["maxcut", str(DATA / "karate.edgelist"), "-q", "--improve-time", "-1"])
+    assert res.exit_code != 0 and "The 'improve_time' parameter must be a positive number" in res.output
