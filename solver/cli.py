@@ -164,6 +164,11 @@ def _maxcut_table(cert: dict) -> Table:
                   f">= guarantee {_fmt(g['lower_bound'], 1)}: {'yes' if g['met'] else 'NO'}")
     if cert["polished_cut"] is not None:
         table.add_row("polished cut", _fmt(cert["polished_cut"]), f"{cert['polish']['flips']} improving flips")
+    if cert.get("improved_cut") is not None:
+        imp = cert["improve"]
+        table.add_row("improved cut", _fmt(cert["improved_cut"]),
+                      f"{imp['method']}: {imp['rounds']} rounds, {imp['moves']:,} flips, best at "
+                      f"{cert['best_found_seconds']:.2f}s, stopped: {imp['stop']}")
     s = cert["sosp"]
     table.add_row("SOSP", "yes" if s["reached"] else "no",
                   f"||V||_F {s['v_norm_start']:.3g} -> {s['v_norm_final']:.3g}, {s['iterations']} PGD steps")
@@ -186,10 +191,13 @@ def maxcut(
     device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
     dtype: DtypeChoice = typer.Option(DtypeChoice.float64, "--dtype", help="Working precision of the SDP and derandomization; certificates are float64."),
     rank: Optional[int] = typer.Option(None, "--rank", help="SDP factor rank (default: ceil(sqrt(2n))+1)."),
+    sdp_tol: float = typer.Option(3e-5, "--sdp-tol", help="SDP stopping tolerance (relative gradient); looser is faster, the bound stays valid but gets looser."),
     reg: Optional[float] = typer.Option(None, "--reg", help="Derandomization regularization lam (default: 0.003 * sum|w| / n)."),
-    no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search; output the derandomized cut."),
+    no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search and the improvement; output the derandomized cut."),
+    no_improve: bool = typer.Option(False, "--no-improve", help="Skip the improvement phase (annealing restarts + breakout local search) after the 1-flip polish."),
+    improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 40 rounds or 20 without a better cut, capped at 1 s + 2 s per 1000 vertices)."),
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; returns the best certified answer by then."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
 ) -> None:
     """Find a large cut, with a certified upper bound and the derandomization guarantee."""
@@ -203,14 +211,17 @@ def maxcut(
         g = read_graph(graph, format=format.value)
         read_seconds = time.monotonic() - t
         with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
-            result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, max_iters=max_iters,
-                                  time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
-                                  progress=bars)
+            result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
+                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters, time_limit=time_limit, seed=seed,
+                                  device=device.value, dtype=dtype.value, progress=bars)
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds
         if output is not None:
+            t = time.monotonic()
             write_assignment(output, g.labels, result.sides)
+            cert["seconds"]["write"] = time.monotonic() - t  # the cut file; the certificate comes after
+            cert["seconds"]["total"] += cert["seconds"]["write"]
         if certificate is not None:
             write_json(certificate, cert)
         if json_out:
@@ -485,6 +496,234 @@ def structure(
 
 
 # -------------------------------------------------------- benchmark commands
+benchmark_app = typer.Typer(help="Compare derand with its baselines over many instances: results.csv, results.md "
+                                 "and plots in one folder.", no_args_is_help=True)
+app.add_typer(benchmark_app, name="benchmark")
+
+
+class CvxpySolverChoice(str, enum.Enum):
+    scs = "scs"
+    clarabel = "clarabel"
+
+
+def _names(values: Optional[list[str]]) -> Optional[list[str]]:
+    """``--methods a,b --methods c`` -> [a, b, c]; None when not given."""
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _time_limits(values: Optional[list[str]]) -> dict:
+    """``--time-limit 60`` (every method) and ``--time-limit gw-cvxpy=600`` (one method)."""
+    from .errors import OptionError
+
+    limits: dict = {}
+    for value in values or []:
+        method, _, seconds = value.rpartition("=")
+        try:
+            limits[method.strip() or None] = float(seconds)
+        except ValueError:
+            raise OptionError(f"The '--time-limit' parameter must be SECONDS or METHOD=SECONDS. Got {value!r} "
+                              "instead.") from None
+    return limits
+
+
+def _dims(values: list[str]) -> list[int]:
+    from .errors import OptionError
+
+    dims = []
+    for value in values:
+        for v in value.split(","):
+            try:
+                dims.append(int(v))
+            except ValueError:
+                raise OptionError(f"The '--dim' parameter must be positive integers (comma-separated or "
+                                  f"repeated). Got {v.strip()!r} instead.") from None
+    return dims
+
+
+def _invocation(ctx: typer.Context) -> str:
+    """The command as the user could retype it: arguments, then every option not at its default."""
+    import shlex
+
+    words = ["derand"] + ctx.command_path.split()[1:]
+    options = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.param_type_name == "argument":
+            words += [str(v) for v in (value or [])] if isinstance(value, (list, tuple)) else [str(value)]
+            continue
+        if value is None or value == param.default or value == [] or value == ():
+            continue
+        flag = max(param.opts, key=len)
+        if isinstance(value, bool):
+            options.append(flag)
+        else:
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                options += [flag, str(v.value if isinstance(v, enum.Enum) else v)]
+    return shlex.join(words + options)
+
+
+class _BenchBar:
+    """One rich progress bar across (instance, method) steps, its label the current step."""
+
+    def __init__(self, enabled: bool):
+        self.progress = Progress(TextColumn("{task.description:<36}"), BarColumn(),
+                                 TextColumn("{task.completed:>4.0f}/{task.total:<4.0f}"), TimeElapsedColumn(),
+                                 console=err, transient=True, disable=not enabled)
+        self.task = None
+
+    def __enter__(self) -> "_BenchBar":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, label: str, done: float, total: float) -> None:
+        label = label if len(label) <= 36 else label[:35] + "…"
+        if self.task is None:
+            self.task = self.progress.add_task(label, total=total)
+        self.progress.update(self.task, description=label, completed=done, total=total)
+
+
+def _benchmark_threads(threads: Optional[int]) -> None:
+    if threads is not None:
+        from .errors import check_option
+
+        check_option(threads >= 1, "threads", "a positive integer", threads)
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def _benchmark_finish(report, folder: Path, quiet: bool, table: Table) -> None:
+    for note in report.notes:
+        _say("warning:", "yellow", note)
+    if not quiet:
+        out.print(table)
+        out.print(f"wrote {', '.join(str(folder / f) for f in report.files)}", highlight=False, soft_wrap=True)
+    if report.status == "interrupted":
+        _say("error:", "bold red", f"interrupted; what finished is in {folder / 'results.csv'}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _ratio_cell(x: Optional[float]) -> str:
+    return "-" if x is None else f"{x:.4f}"
+
+
+def _maxcut_benchmark_table(report) -> Table:
+    s = report.summary
+    table = Table(title=f"MAX-CUT benchmark: {len(s['instances'])} instance(s)", title_justify="left")
+    table.add_column("method", no_wrap=True)
+    for name in ("instances", "cut / best known", "cut / upper bound", "mean seconds", "derand >= it"):
+        table.add_column(name, justify="right")
+    for m, f in s["methods"].items():
+        w = s["wins"].get(m)
+        table.add_row(m, str(f["instances"]), _ratio_cell(f["mean_ratio_best_known"]),
+                      _ratio_cell(f["mean_certified_ratio"]),
+                      "-" if f["mean_seconds"] is None else f"{f['mean_seconds']:.3g}",
+                      "" if w is None or not w["of"] else f"{w['ge']} of {w['of']}")
+    return table
+
+
+def _jl_benchmark_table(report) -> Table:
+    s = report.summary
+    table = Table(title=f"JL benchmark: {len(s['cases'])} (data set, k) case(s); derand best on "
+                        f"{s['best']['wins']} of {s['best']['of']}", title_justify="left")
+    table.add_column("method", no_wrap=True)
+    for name in ("cases", "geo. mean D", "mean seconds"):
+        table.add_column(name, justify="right")
+    for m, f in s["methods"].items():
+        table.add_row(m, str(f["cases"]), "-" if f["geomean_distortion"] is None else f"{f['geomean_distortion']:.4g}",
+                      "-" if f["mean_seconds"] is None else f"{f['mean_seconds']:.3g}")
+    return table
+
+
+@benchmark_app.command("maxcut")
+def benchmark_maxcut_command(
+    ctx: typer.Context,
+    graphs: list[str] = typer.Argument(..., help="Graph files, Gset names (G1 = <gset>/G1.txt) or generated graphs: "
+                                       "regular:D:N[:SEED], gnp:N:P[:SEED], pm1:N:P[:SEED] (+-1 weights), torus:R:C, "
+                                       "torus-pm1:R:C[:SEED].", show_default=False),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Output folder (created): results.csv, results.md, *.png.",
+                                 show_default=False),
+    methods: Optional[list[str]] = typer.Option(None, "--methods", "-m", help="Comma-separated or repeated: derand, "
+                                                "gw-bm, gw-cvxpy, one-exchange, random (default: all installed)."),
+    trials: int = typer.Option(1000, "--trials", help="N for GW's best of N hyperplanes and the best of N random "
+                               "cuts."),
+    time_limit: Optional[list[str]] = typer.Option(None, "--time-limit", help="SECONDS for every method, or "
+                                                   "METHOD=SECONDS; repeatable (gw-cvxpy defaults to 600)."),
+    gset: Optional[Path] = typer.Option(None, "--gset", help="Folder of the Gset files (default $DERAND_GSET or "
+                                        "../shared/data/gset)."),
+    best_known: Optional[list[Path]] = typer.Option(None, "--best-known", help="CSV with instance,best_known columns "
+                                                    "(default: <gset>/best_known.csv if present)."),
+    cvxpy_max_n: int = typer.Option(1000, "--cvxpy-max-n", help="gw-cvxpy is skipped (with a note) above this many "
+                                    "vertices."),
+    cvxpy_solver: CvxpySolverChoice = typer.Option(CvxpySolverChoice.scs, "--cvxpy-solver", help="Conic solver of "
+                                                   "gw-cvxpy."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of every method."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (default: torch's)."),
+    resume: bool = typer.Option(False, "--resume", help="Keep DIR/results.csv and run only the (instance, method) "
+                                "pairs missing or failed there."),
+    no_bound: bool = typer.Option(False, "--no-bound", help="Leave upper_bound empty where no method computed the "
+                                  "SDP."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Benchmark MAX-CUT: derand against GW (same SDP vectors, and cvxpy), one-exchange and random cuts."""
+    from .benchmark import benchmark_maxcut
+
+    with _guarded():
+        _benchmark_threads(threads)
+        command = _invocation(ctx)
+        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
+            report = benchmark_maxcut(graphs, out_dir, methods=_names(methods), trials=trials,
+                                      time_limits=_time_limits(time_limit), gset_dir=gset,
+                                      best_known_files=best_known or (), seed=seed, device=device.value,
+                                      options={"cvxpy_max_n": cvxpy_max_n, "cvxpy_solver": cvxpy_solver.value.upper()},
+                                      upper_bound=not no_bound, resume=resume, plots=not no_plots, command=command,
+                                      progress=bar)
+        _benchmark_finish(report, out_dir, quiet, _maxcut_benchmark_table(report))
+
+
+@benchmark_app.command("jl")
+def benchmark_jl_command(
+    ctx: typer.Context,
+    points: list[str] = typer.Argument(..., help="Point files (.npy, .npz, .csv, .txt) or built-in sets: isotropic, "
+                                       "anisotropic, clustered, pca-trap, digits.", show_default=False),
+    dim: list[str] = typer.Option(..., "--dim", "-k", help="Target dimensions k, comma-separated or repeated.",
+                                  show_default=False),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Output folder (created): results.csv, results.md, "
+                                 "distortion.png.", show_default=False),
+    methods: Optional[list[str]] = typer.Option(None, "--methods", "-m", help="Comma-separated or repeated: derand, "
+                                                "gaussian, sparse, pca, minimax (default: all)."),
+    draws: int = typer.Option(100, "--draws", help="N for the random maps (median and best of N)."),
+    n: int = typer.Option(500, "--n", help="Points of a built-in set."),
+    d: int = typer.Option(100, "--d", help="Dimension of a built-in set."),
+    time_limit: Optional[list[str]] = typer.Option(None, "--time-limit", help="SECONDS for every method, or "
+                                                   "METHOD=SECONDS; repeatable."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the sets and of every method."),
+    device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (default: torch's)."),
+    resume: bool = typer.Option(False, "--resume", help="Keep DIR/results.csv and run only the cases missing or "
+                                "failed there."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plot."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Benchmark JL embeddings: derand against Gaussian and sparse projections, PCA and the direct minimax."""
+    from .benchmark import benchmark_jl
+
+    with _guarded():
+        _benchmark_threads(threads)
+        command = _invocation(ctx)
+        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
+            report = benchmark_jl(points, _dims(dim), out_dir, methods=_names(methods), draws=draws, n=n, d=d,
+                                  time_limits=_time_limits(time_limit), seed=seed, device=device.value, resume=resume,
+                                  plots=not no_plots, command=command, progress=bar)
+        _benchmark_finish(report, out_dir, quiet, _jl_benchmark_table(report))
+
 
 
 def main() -> None:

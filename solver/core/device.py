@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
 import torch
 
 from ..errors import OptionError
 
-__all__ = ["DEVICES", "DTYPES", "resolve_device", "resolve_dtype", "make_generator", "cuda_available"]
+__all__ = ["DEVICES", "DTYPES", "resolve_device", "resolve_dtype", "make_generator", "cuda_available",
+           "thread_budget", "single_thread_below"]
+
+#: Work (roughly: elements touched per step) below which torch's intra-op
+#: threads cost more than they give. Small problems on a busy machine are
+#: the bad case: with every core taken, the threads wait on each other at
+#: each of thousands of small kernels (measured: karate, 2 threads, the two
+#: cores shared with other jobs: 38 s; 1 thread: 3.5 s).
+PARALLEL_WORK = 2_000_000
 
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -58,3 +70,32 @@ def make_generator(seed: int | torch.Generator | None, device: torch.device) -> 
     gen = torch.Generator(device=device)
     gen.manual_seed(0 if seed is None else int(seed))
     return gen
+
+
+@contextmanager
+def thread_budget(work: float) -> Iterator[None]:
+    """One torch intra-op thread while a problem of size ``work`` runs, if it is below :data:`PARALLEL_WORK`."""
+    if work >= PARALLEL_WORK:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_thread_below(work: Callable[..., float]):
+    """Decorate an entry point to run under :func:`thread_budget` (``work`` gets its arguments)."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                size = float(work(*args, **kwargs))
+            except Exception:  # bad arguments: let the entry point itself report them
+                size = float("inf")
+            with thread_budget(size):
+                return fn(*args, **kwargs)
+        return wrapper
+    return decorate

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..core.device import make_generator, resolve_device
+from ..core.device import make_generator, resolve_device, single_thread_below
 from ..core.lbfgs import minimize_lbfgs
 from ..core.pgd import SmoothObjective, perturbed_gradient_descent, second_order_check
 from ..core.progress import Progress, for_phase
@@ -193,6 +193,7 @@ def _rescaled(M: np.ndarray, cert: DistortionCertificate) -> np.ndarray:
     return M * math.sqrt(cert.scale) if math.isfinite(cert.scale) and cert.scale > 0 else M
 
 
+@single_thread_below(lambda X, k, *_, **__: len(X) * (len(X) - 1) / 2 * k)
 def embed(
     X: np.ndarray,
     k: int,

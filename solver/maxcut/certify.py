@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..core.device import make_generator, resolve_device, resolve_dtype
+from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below
 from ..core.progress import Progress
 from ..errors import OptionError
 from ..graph import Graph
@@ -126,6 +126,7 @@ def _check_sides(graph: Graph, sides) -> np.ndarray:
     return x > 0
 
 
+@single_thread_below(lambda graph, *_, **__: 16 * max(graph.m, graph.n))
 def certify_cut(
     graph: Graph,
     sides,

@@ -94,6 +94,9 @@ def default_rank(n: int) -> int:
 ADAPTIVE_RANK_ABOVE = 3000
 START_RANK = 16
 RANK_GAP = 1e-4
+#: Default stopping tolerance on the relative Riemannian gradient. Any V gives
+#: a valid bound; a looser tolerance only makes it (and the vectors) worse.
+SDP_TOL = 3e-5
 
 
 def sdp_value(graph: Graph, V: np.ndarray) -> float:
@@ -117,7 +120,7 @@ def burer_monteiro(
     graph: Graph,
     *,
     rank: int | None = None,
-    tol: float = 3e-5,
+    tol: float = SDP_TOL,
     max_iters: int = 20000,
     seed: int | torch.Generator | None = 0,
     device: torch.device | str = "cpu",

@@ -18,14 +18,15 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..core.device import make_generator, resolve_device, resolve_dtype
+from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below
 from ..core.progress import Progress, for_phase
 from ..errors import check_option
 from ..graph import Graph
 from .bound import BoundResult, dual_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
-from .sdp import ADAPTIVE_RANK_ABOVE, RANK_GAP, START_RANK, SDPResult, burer_monteiro, default_rank
+from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_time_cap, improve_cut
+from .sdp import ADAPTIVE_RANK_ABOVE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
            "positive_weight_bound", "peak_memory_mib", "run_status"]
@@ -107,6 +108,7 @@ def relax_and_bound(
     dtype: torch.dtype = torch.float64,
     deadline: float | None = None,
     progress: Progress | None = None,
+    sdp_tol: float = SDP_TOL,
 ) -> Relaxation:
     """Solve the SDP (Burer-Monteiro) and certify the upper bound it gives (the SDP dual).
 
@@ -129,6 +131,9 @@ def relax_and_bound(
         computed from the factor reached (it is valid for any factor).
     progress : callable, optional
         ``progress("sdp", done, total)``.
+    sdp_tol : float
+        Relative gradient tolerance of the Burer-Monteiro SDP (any V gives a
+        valid bound; looser is faster on huge graphs, and the bound a little looser).
 
     Returns
     -------
@@ -146,7 +151,7 @@ def relax_and_bound(
         ranks.append(p)
         t = time.monotonic()
         sdp = burer_monteiro(graph, rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
-                             progress=for_phase(progress, "sdp"), init=prev)
+                             progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
         seconds["sdp"] += time.monotonic() - t
         notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
         status = sdp.status
@@ -213,6 +218,8 @@ class MaxCutResult:
     status: str
     notes: tuple[str, ...] = field(default=())
     peak_memory_mib: float | None = None
+    improvement: ImprovementResult | None = None
+    best_found_seconds: float | None = None
 
     @property
     def upper_bound(self) -> float:
@@ -248,6 +255,8 @@ class MaxCutResult:
             **common,
             "derandomized_cut": d.cut,
             "polished_cut": None if self.polish is None else self.polish.cut,
+            "improved_cut": None if self.improvement is None else self.improvement.cut,
+            "best_found_seconds": self.best_found_seconds,
             "guarantee": {
                 "lower_bound": d.guarantee,
                 "gw_expected": d.gw_expected,
@@ -262,10 +271,12 @@ class MaxCutResult:
             },
             "sosp": sosp,
             "iterations": {"sdp": self.sdp.iterations, "derandomize": d.iterations,
-                           "polish_flips": None if self.polish is None else self.polish.flips},
+                           "polish_flips": None if self.polish is None else self.polish.flips,
+                           "improve_moves": None if self.improvement is None else self.improvement.moves},
             **records,
             "derandomization": d.to_dict(),
             "polish": None if self.polish is None else self.polish.to_dict(),
+            "improve": None if self.improvement is None else self.improvement.to_dict(),
             "seconds": dict(self.seconds),
             "peak_memory_mib": self.peak_memory_mib,
             "seed": self.seed,
@@ -275,18 +286,22 @@ class MaxCutResult:
         }
 
 
+@single_thread_below(lambda graph, *_, **__: 16 * max(graph.m, graph.n))
 def solve_maxcut(
     graph: Graph,
     *,
     rank: int | None = None,
     reg: float | None = None,
     polish: bool = True,
+    improve: bool = True,
+    improve_time: float | None = None,
     max_iters: int = 3000,
     time_limit: float | None = None,
     seed: int = 0,
     device: str | torch.device = "auto",
     dtype: str | torch.dtype = "float64",
     progress: Progress | None = None,
+    sdp_tol: float = SDP_TOL,
 ) -> MaxCutResult:
     """Find a large cut of ``graph`` and certify it.
 
@@ -296,6 +311,11 @@ def solve_maxcut(
     2. Dual upper bound from the SDP factor, with a verified eigenvalue shift.
     3. Derandomized Goemans-Williamson rounding by PGD to an SOSP (V = 0).
     4. Single-flip local search that only raises the cut (unless ``polish=False``).
+    5. The improvement phase (:func:`~solver.maxcut.improve.improve_cut`):
+       annealing runs restarted from the best cut, each followed by a
+       breakout local search episode (Benlic & Hao 2013), keeping the best
+       cut seen, so it never lowers it (unless ``improve=False`` or
+       ``polish=False``).
 
     Parameters
     ----------
@@ -305,20 +325,36 @@ def solve_maxcut(
     reg : float, optional
         The derandomization's lam (default: 0.003 sum|w| / n).
     polish : bool
-        Run the local search.
+        Run the local search (and the improvement phase after it).
+    improve : bool
+        Run the improvement phase after the polish.
+    improve_time : float, optional
+        Seconds for the improvement phase. Default: the time left before
+        ``time_limit`` if one is given; else 40 rounds, or 20 rounds in a row
+        without a better cut (reproducible), capped at
+        :func:`~solver.maxcut.improve.default_time_cap` (1 s + 2 s per 1000
+        vertices, at most 60 s). It also stops once the cut meets the
+        certified upper bound (then provably optimal).
     max_iters : int
         PGD iteration budget.
     time_limit : float, optional
         Seconds for the whole run; each phase stops at it with the best
-        answer so far (the bound stays valid).
+        answer so far (the bound stays valid). The improvement phase uses
+        the time left: that is its normal end, so it alone does not make
+        the status ``time_limit``.
     seed : int
-        Makes a run reproducible on one device.
+        Makes a run reproducible on one device (with ``time_limit`` or
+        ``improve_time``, where the improvement phase stops depends on the
+        clock).
     device : {"auto", "cpu", "cuda"}
     dtype : {"float64", "float32"}
         Working precision of the SDP and the derandomization; the cut and the
         bound are always computed in float64.
     progress : callable, optional
         ``progress(phase, done, total)``.
+    sdp_tol : float
+        Relative gradient tolerance of the Burer-Monteiro SDP (any V gives a
+        valid bound; looser is faster on huge graphs, and the bound a little looser).
 
     Returns
     -------
@@ -334,12 +370,17 @@ def solve_maxcut(
     """
     start = time.monotonic()
     check_run_options(seed, time_limit)
+    check_option(improve_time is None or (isinstance(improve_time, (int, float)) and not isinstance(improve_time, bool)
+                                          and improve_time > 0),
+                 "improve_time", "a positive number of seconds", improve_time)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
     gen = make_generator(seed, dev)
 
+    check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
     relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
+                            sdp_tol=sdp_tol,
                             progress=progress)
     sdp, bound = relax.sdp, relax.bound
     seconds = dict(relax.seconds)
@@ -357,8 +398,10 @@ def solve_maxcut(
         deadline = time.monotonic()
 
     sides, cut = derand.sides, derand.cut
+    best_found = time.monotonic() - start
     polished = None
     polish_status = None
+    improved = None
     if polish:
         t = time.monotonic()
         try:
@@ -370,7 +413,27 @@ def solve_maxcut(
         if polished is not None:
             polish_status = polished.status
             if polished.cut >= cut:
+                if polished.cut > cut:
+                    best_found = time.monotonic() - start
                 sides, cut = polished.sides, polished.cut
+    if polished is not None and improve:
+        t = time.monotonic()
+        if improve_time is not None or time_limit is not None:
+            budget, rounds, stall = improve_time, None, None  # the clock alone ends it
+        else:
+            budget, rounds, stall = default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
+        improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
+                               deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound),
+                               progress=for_phase(progress, "improve"))
+        seconds["improve"] = time.monotonic() - t
+        if improved.stop == "interrupted":
+            polish_status = "interrupted"
+            notes.append("improve: interrupted; the answer is the best cut found before")
+        if improved.engine == "python":
+            notes.append("improve: numba is not importable; the search ran as plain Python (far fewer moves)")
+        if improved.cut > cut:
+            best_found = t - start + improved.warmup_seconds + improved.best_found_seconds
+            sides, cut = improved.sides, improved.cut
     seconds["total"] = time.monotonic() - start
 
     status = run_status(relax.status, sdp.status, derand.status, polish_status)
@@ -378,7 +441,15 @@ def solve_maxcut(
         notes.append(f"derandomization: {derand.message}")
     return MaxCutResult(graph, np.asarray(sides, dtype=bool), graph.cut_value(sides), sdp, bound, derand, polished,
                         seconds, seed, str(dev), str(dt).replace("torch.", ""), status, tuple(notes),
-                        peak_memory_mib())
+                        peak_memory_mib(), improved, best_found)
+
+
+def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
+    """A cut value that is provably optimal, if reached: floor(upper bound) for integer weights."""
+    w = graph.weights
+    if not np.all(np.isfinite(w)) or not np.array_equal(w, np.round(w)) or not math.isfinite(upper_bound):
+        return None
+    return float(math.floor(upper_bound + 1e-9 * max(1.0, abs(upper_bound))))
 
 
 def check_run_options(seed, time_limit) -> None:
