@@ -97,6 +97,8 @@ RANK_GAP = 1e-4
 #: Default stopping tolerance on the relative Riemannian gradient. Any V gives
 #: a valid bound; a looser tolerance only makes it (and the vectors) worse.
 SDP_TOL = 3e-5
+#: The tolerance floor in float32.
+FLOAT32_TOL = 1e-3
 
 
 def sdp_value(graph: Graph, V: np.ndarray) -> float:
@@ -169,6 +171,10 @@ def burer_monteiro(
     rank = default_rank(n) if rank is None else rank
     check_option(isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1, "rank", "a positive integer", rank)
     check_option(tol > 0, "tol", "a positive number", tol)
+    if dtype == torch.float32:
+        # float32 rounding puts a floor near 1e-4 under the relative gradient
+        # (G22 at 3e-5 ran to max_iters); the bound is float64 whatever V is.
+        tol = max(tol, FLOAT32_TOL)
     device = torch.device(device)
     gen = seed if isinstance(seed, torch.Generator) else torch.Generator(device=device).manual_seed(int(seed or 0))
     L = _csr_tensor(graph.laplacian, device, dtype)
