@@ -84,6 +84,15 @@ _CHUNK_DONE, _TARGET = 0, 1
 
 # ----------------------------------------------------------------- kernels
 @_jit
+def _keep_best(x, best_x, istate, fstate):
+    """The current cut becomes the best: its value, its sides and the move count it was reached at."""
+    fstate[_BEST] = fstate[_CUR]
+    for v in range(x.shape[0]):
+        best_x[v] = x[v]
+    istate[_BEST_IT] = istate[_IT]
+
+
+@_jit
 def _rand(istate):
     """xorshift32 (Marsaglia 2003) on an int64 slot: identical in numba and Python."""
     s = istate[_RNG]
@@ -305,10 +314,7 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
                   istate, fstate)
         istate[_LOCAL_OPTIMA] += 1
         if fstate[_CUR] > fstate[_BEST] + tol:
-            fstate[_BEST] = fstate[_CUR]
-            for v in range(n):
-                best_x[v] = x[v]
-            istate[_BEST_IT] = istate[_IT]
+            _keep_best(x, best_x, istate, fstate)
             istate[_OMEGA] = 0
             if fstate[_BEST] >= target - tol:
                 return _TARGET
@@ -344,10 +350,7 @@ def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istat
             fstate[_CUR] += g
             istate[_IT] += 1
         if fstate[_CUR] > fstate[_BEST] + tol:
-            fstate[_BEST] = fstate[_CUR]
-            for v in range(n):
-                best_x[v] = x[v]
-            istate[_BEST_IT] = istate[_IT]
+            _keep_best(x, best_x, istate, fstate)
             if fstate[_BEST] >= target - tol:
                 return _TARGET
     return _CHUNK_DONE
