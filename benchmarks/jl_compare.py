@@ -12,7 +12,6 @@ from a Gaussian draw and from PCA. Every distortion is certified on all pairs.
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import sys
 import time
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.jl_sets import SETS, make_set  # noqa: E402
+from benchmarks.tables import write_tables  # noqa: E402
 from solver.baselines.projections import gaussian_maps, minimax_map, pca_map  # noqa: E402
 from solver.jl import embed  # noqa: E402
 from solver.jl.certify import baseline_figures  # noqa: E402
@@ -67,18 +67,8 @@ def main() -> None:
                     row[f"minimax_{start}_seconds"] = round(mm.seconds, 1)
             rows.append(row)
             print(row, flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with args.out.with_suffix(".csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        w.writerows(rows)
-    cmd = "python benchmarks/jl_compare.py " + " ".join(sys.argv[1:])
-    md = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}, CPU, float64.", "", f"Command: `{cmd}`", "",
-          "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    md += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
-    args.out.with_suffix(".md").write_text("\n".join(md) + "\n")
+    write_tables(args.out, rows, f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
+                 f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, CPU, float64.")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 GSET = ROOT.parent / "shared" / "data" / "gset"
 
+from benchmarks.tables import write_tables  # noqa: E402
+
 
 def make_regular(n: int, d: int, folder: Path, seed: int = 0) -> Path:
     import networkx as nx
@@ -137,20 +139,11 @@ def main() -> None:
             print(row, flush=True)
     if args.out is None:
         return
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with args.out.with_suffix(".csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        w.writerows(rows)
     import torch
 
-    cmd = "python benchmarks/maxcut_scale.py " + " ".join(sys.argv[1:])
-    md = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} ({platform.processor() or 'cpu'}), "
-          f"2 cores, torch {torch.__version__}; each run is a fresh `python -m solver maxcut` process.", "",
-          f"Command: `{cmd}`", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    md += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
-    args.out.with_suffix(".md").write_text("\n".join(md) + "\n")
+    write_tables(args.out, rows, f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} "
+                 f"({platform.processor() or 'cpu'}), 2 cores, torch {torch.__version__}; each run is a fresh "
+                 "`python -m solver maxcut` process.")
 
 
 if __name__ == "__main__":
