@@ -6,6 +6,8 @@ import torch
 
 from solver.core.device import make_generator, resolve_device, resolve_dtype
 from solver.core.hessian import finite_difference_hvp, lanczos_min_eigenvalue
+import solver.core.pgd as pgd
+from solver.core.jit import HAVE_NUMBA
 from solver.core.pgd import SmoothObjective, perturbed_gradient_descent
 from solver.core.sampler import GaussianSampler
 from solver.errors import OptionError
@@ -53,6 +55,19 @@ def test_pgd_without_kicks_would_stay_and_reports_the_negative_curvature():
                                      generator=torch.Generator().manual_seed(0))
     assert res.status == "max_iters" and res.check is not None
     assert res.check.min_eigenvalue == pytest.approx(-1.0, abs=1e-6) and not res.check.is_sosp
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_compiled_adam_step_follows_the_tensor_one(monkeypatch):
+    x0 = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    run = lambda: perturbed_gradient_descent(_saddle(), x0, lr=0.05, max_iters=200, grad_tol=0.0,  # noqa: E731
+                                             generator=torch.Generator().manual_seed(0))
+    compiled = run()
+    monkeypatch.setattr(pgd, "HAVE_NUMBA", False)
+    tensors = run()
+    assert compiled.iterations == tensors.iterations == 200
+    assert torch.allclose(compiled.x, tensors.x, atol=1e-12)
+    assert float(x0[0]) == 1.0  # the start is not modified in place
 
 
 def test_pgd_honours_stop_rule_and_deadline():

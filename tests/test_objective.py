@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from solver.core.sampler import GaussianSampler
-from solver.maxcut.objective import EdgeData, expected_cut, expected_cut_gradient, gw_expected_cut
+import solver.maxcut.objective as objective
+from solver.core.jit import HAVE_NUMBA
+from solver.maxcut.objective import EdgeData, expected_cut, expected_cut_gradient, gw_expected_cut, penalized_gradient
 
 from .conftest import random_graph
 
@@ -61,6 +63,33 @@ def test_closed_form_gradient_equals_autograd(seed):
     dV, dmu = expected_cut_gradient(V, mu, e)
     assert torch.allclose(dV, Vg.grad, atol=1e-12)
     assert torch.allclose(dmu, mug.grad, atol=1e-12)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_compiled_gradient_equals_the_tensor_formulas(monkeypatch, dtype):
+    g, _, V, mu = _instance(n=40, p=0.3, seed=4, rank=5)
+    V[3] = 0.0  # a collapsed row: sigma floored, a_i clamped
+    mu[7] = 1e3  # a decided vertex
+    e = EdgeData.from_graph(g, dtype=dtype)
+    V, mu = V.to(dtype), mu.to(dtype)
+    compiled = expected_cut_gradient(V, mu, e)
+    flat = penalized_gradient(V, mu, e, 0.3)
+    monkeypatch.setattr(objective, "HAVE_NUMBA", False)
+    tensors = expected_cut_gradient(V, mu, e)
+    tol = 1e-12 if dtype == torch.float64 else 1e-4  # float32: the tensor path rounds in float32
+    for got, want in zip(compiled, tensors):
+        assert got.dtype == dtype
+        assert torch.allclose(got, want, atol=tol, rtol=tol)
+    assert torch.allclose(flat, penalized_gradient(V, mu, e, 0.3), atol=tol, rtol=tol)
+
+
+def test_penalized_gradient_is_the_gradient_of_the_derandomization_objective():
+    g, e, V, mu = _instance(n=25, p=0.3, seed=8, rank=4)
+    Vg, mug = V.clone().requires_grad_(True), mu.clone().requires_grad_(True)
+    (-expected_cut(Vg, mug, e) + 0.05 * (Vg * Vg).sum()).backward()
+    want = torch.cat([Vg.grad.reshape(-1), mug.grad])
+    assert torch.allclose(penalized_gradient(V, mu, e, 0.05), want, atol=1e-12)
 
 
 def test_closed_form_gradient_against_finite_differences():

@@ -20,6 +20,7 @@ from typing import Callable
 import torch
 
 from .hessian import finite_difference_hvp, lanczos_min_eigenvalue
+from .jit import HAVE_NUMBA, jit_fastmath
 
 __all__ = ["SmoothObjective", "SecondOrderCheck", "PGDResult", "second_order_check", "perturbed_gradient_descent"]
 
@@ -128,6 +129,15 @@ def _ball_kick(x: torch.Tensor, radius: float, generator: torch.Generator) -> to
     return d / d.norm() * radius * float(u) ** (1.0 / x.numel())
 
 
+@jit_fastmath
+def _adam_kernel(x, g, m, v, lr, b1, b2, c1, c2):  # pragma: no cover - compiled
+    """One Adam step in place: the torch expression in perturbed_gradient_descent, fused."""
+    for i in range(x.shape[0]):
+        m[i] = b1 * m[i] + (1.0 - b1) * g[i]
+        v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
+        x[i] -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + 1e-12)
+
+
 def perturbed_gradient_descent(
     objective: SmoothObjective,
     x0: torch.Tensor,
@@ -211,6 +221,9 @@ def perturbed_gradient_descent(
         raise ValueError(f"The 'step' parameter must be 'adam' or 'armijo'. Got {step!r} instead.")
     start = time.monotonic()
     x = x0.detach().clone()
+    # On the CPU with numba the Adam update is one compiled pass, in place
+    # (the torch expression below makes ten passes over x).
+    fused = HAVE_NUMBA and x.device.type == "cpu" and x.dim() == 1
     m = torch.zeros_like(x)
     f_x = objective.value(x) if step == "armijo" else math.nan
     t_step = lr(0) if callable(lr) else lr
@@ -245,12 +258,15 @@ def perturbed_gradient_descent(
                     f_x, prev = objective.value(x), None
                 continue
             if step == "adam":
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                mhat = m / (1 - b1 ** (it + 1))
-                vhat = v / (1 - b2 ** (it + 1))
                 lr_now = lr(it) if callable(lr) else lr
-                x = x - lr_now * mhat / (torch.sqrt(vhat) + 1e-12)
+                c1, c2 = 1 - b1 ** (it + 1), 1 - b2 ** (it + 1)
+                if fused:
+                    x = x.contiguous()
+                    _adam_kernel(x.numpy(), g.contiguous().numpy(), m.numpy(), v.numpy(), lr_now, b1, b2, c1, c2)
+                else:
+                    m.mul_(b1).add_(g, alpha=1 - b1)
+                    v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                    x = x - lr_now * (m / c1) / (torch.sqrt(v / c2) + 1e-12)
             else:
                 if prev is not None:
                     s_, y_ = x - prev[0], g - prev[1]

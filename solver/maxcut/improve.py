@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.jit import HAVE_NUMBA
+from ..core.jit import jit as _jit
 from ..core.progress import PhaseProgress
 from ..errors import DerandWarning, check_option
 from ..graph import Graph
@@ -38,16 +40,6 @@ from ..graph import Graph
 __all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_time_cap",
            "improve_cut"]
 
-try:  # pragma: no cover - which branch runs depends on the environment
-    from numba import njit as _njit
-
-    HAVE_NUMBA = True
-    _jit = _njit(cache=True, nogil=True)
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
-    def _jit(f):
-        return f
 
 #: The searches :func:`improve_cut` runs.
 METHODS = ("hybrid", "anneal", "tabu")
