@@ -40,6 +40,7 @@ __all__ = ["BoundResult", "dual_upper_bound", "DENSE_LIMIT"]
 # (O(n^3), about a second at 3000); above it by sparse LDL^T inertia where the
 # factor fits (at most FILL_BUDGET entries by a banded estimate).
 DENSE_LIMIT = 3000
+SPARSE_BAND = 8
 FILL_BUDGET = 60_000_000
 _U = np.finfo(np.float64).eps / 2
 
@@ -130,15 +131,19 @@ def _min_eig_sparse(S: sp.csr_matrix, V: np.ndarray, seed: int, maxiter: int = 3
     return float(vals[i]), float(np.linalg.norm(S @ x - vals[i] * x) / max(np.linalg.norm(x), 1e-300))
 
 
-def _factorization_fits(S: sp.csr_matrix) -> bool:
-    """Whether a sparse LDL^T of S is affordable: the reverse Cuthill-McKee profile
-    bounds the fill of a banded factorization (SuperLU's own ordering does no worse
-    on grids and meshes); random expanders fail this and take the LOBPCG path."""
+def _rcm_bandwidth(S: sp.csr_matrix) -> int:
+    """Bandwidth of S after reverse Cuthill-McKee: n (bandwidth + 1) bounds the fill of
+    a banded factorization (SuperLU's own ordering does no worse on grids and meshes)."""
     from scipy.sparse.csgraph import reverse_cuthill_mckee
 
     perm = reverse_cuthill_mckee(S.tocsr(), symmetric_mode=True)
     P = S[perm][:, perm].tocoo()
-    bandwidth = int(np.max(np.abs(P.row - P.col), initial=0))
+    return int(np.max(np.abs(P.row - P.col), initial=0))
+
+
+def _factorization_fits(S: sp.csr_matrix, bandwidth: int) -> bool:
+    """Whether a sparse LDL^T of S is affordable; random expanders fail this and take
+    the LOBPCG path."""
     return S.shape[0] * (bandwidth + 1) <= FILL_BUDGET
 
 
@@ -175,20 +180,23 @@ def _ldl_ok(S: sp.csr_matrix, shift: float) -> bool:
     return _ldl_negative_pivots(S, shift) == 0
 
 
-def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float) -> float:
-    """The smallest shift t (to 1 %) with S + (t - alpha) I positive definite, by LDL^T inertia.
+def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float, resolution: float = 0.0) -> float:
+    """The smallest shift t (to 1 %, or to ``resolution``) with S + (t - alpha) I positive definite.
 
-    Geometric bracketing from ``floor``, then bisection on log t: about a
-    dozen factorizations, no eigensolver.
+    By LDL^T inertia: geometric bracketing from ``floor``, then bisection on
+    log t; about a dozen factorizations, no eigensolver. The bisection also
+    stops once hi - lo <= resolution (the bound moves by n (hi - lo): there is
+    no point in refining a shift far below the bound's own precision; G48,
+    bipartite, has a shift near 0 that took 30 factorizations to bracket to 1 %).
     """
     if _ldl_ok(S, floor - alpha):
         return floor
     lo, hi = floor, 1.25 * floor
     while not _ldl_ok(S, hi - alpha):
-        lo, hi = hi, 2.0 * hi
+        lo, hi = hi, (4.0 if hi < ceiling * 1e-3 else 2.0) * hi
         if hi > ceiling:
             return ceiling
-    while hi / lo > 1.01:
+    while hi / lo > 1.01 and hi - lo > resolution:
         mid = math.sqrt(lo * hi)
         if _ldl_ok(S, mid - alpha):
             hi = mid
@@ -243,7 +251,11 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
         return BoundResult(_upper_sum(y, n, shift), math.fsum(y.tolist()), shift, estimate, method, verified,
                            alpha, time.monotonic() - start)
 
-    if n <= DENSE_LIMIT:
+    bandwidth = _rcm_bandwidth(S) if n > 200 else n
+    # Dense LAPACK up to DENSE_LIMIT, unless the graph is grid-like (a narrow
+    # band: the sparse factorizations then cost O(n bandwidth^2), G48 0.3 s
+    # instead of 3.5 s dense).
+    if n <= DENSE_LIMIT and bandwidth > n // SPARSE_BAND:
         Sd = S.toarray()
         estimate = _min_eig_dense(Sd)
         alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
@@ -253,13 +265,14 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
             if _cholesky_ok(Sd, shift - alpha):
                 return result(shift, estimate, "dense-cholesky", True, alpha)
             slack *= 10.0
-    elif _factorization_fits(S):
+    elif _factorization_fits(S, bandwidth):
         # A rough LOBPCG estimate brackets the shift; LDL^T inertia then finds
         # the smallest verified one in a few factorizations.
         estimate, _ = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed, maxiter=40)
         alpha = _rounding_margin(n, S.diagonal() + gershgorin)
         floor = max(2 * alpha + 1e-12 * scale, 0.98 * max(0.0, -estimate))
-        shift = _inertia_shift(S, alpha, floor, gershgorin + alpha)
+        resolution = 1e-9 * max(1.0, abs(math.fsum(y.tolist()))) / n
+        shift = _inertia_shift(S, alpha, floor, gershgorin + alpha, resolution)
         if shift < gershgorin + alpha:
             return result(shift, estimate, "sparse-ldl", True, alpha)
     else:

@@ -92,6 +92,7 @@ def default_rank(n: int) -> int:
 #: value): optima of sparse MAX-CUT SDPs have low rank in practice, and the
 #: O(m p) iterations get p/16 times cheaper (G81: 25 s instead of 170 s).
 ADAPTIVE_RANK_ABOVE = 3000
+SPARSE_DEGREE = 6
 START_RANK = 16
 RANK_GAP = 1e-4
 #: Default stopping tolerance on the relative Riemannian gradient. Any V gives

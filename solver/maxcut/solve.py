@@ -26,7 +26,7 @@ from .bound import BoundResult, dual_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_time_cap, improve_cut
-from .sdp import ADAPTIVE_RANK_ABOVE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
+from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
            "positive_weight_bound", "peak_memory_mib", "run_status"]
@@ -141,7 +141,7 @@ def relax_and_bound(
     """
     gen = generator if generator is not None else make_generator(seed, device)
     seconds: dict[str, float] = {}
-    adaptive = rank is None and graph.n > ADAPTIVE_RANK_ABOVE
+    adaptive = rank is None and (graph.n > ADAPTIVE_RANK_ABOVE or (graph.n > 500 and 2 * graph.m <= SPARSE_DEGREE * graph.n))
     full = default_rank(graph.n)
     p = min(START_RANK, full) if adaptive else (full if rank is None else rank)
     seconds = {"sdp": 0.0, "bound": 0.0}
@@ -391,8 +391,9 @@ def solve_maxcut(
         deadline = time.monotonic()
 
     t = time.monotonic()
+    optimal = _optimal_cut_at(graph, bound.upper_bound)
     derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
-                         deadline=deadline, progress=for_phase(progress, "derandomize"))
+                         deadline=deadline, target=optimal, progress=for_phase(progress, "derandomize"))
     seconds["derandomize"] = time.monotonic() - t
     if derand.status == "interrupted":
         deadline = time.monotonic()
@@ -423,7 +424,7 @@ def solve_maxcut(
         else:
             budget, rounds, stall = default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
-                               deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound),
+                               deadline=deadline, target=optimal,
                                progress=for_phase(progress, "improve"))
         seconds["improve"] = time.monotonic() - t
         if improved.stop == "interrupted":
