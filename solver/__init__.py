@@ -10,10 +10,23 @@ The library API::
 
 __version__ = "0.1.0"
 
+import importlib
+
 from .errors import DerandError, DerandWarning, InputError, OptionError  # noqa: E402
-from .graph import Graph  # noqa: E402
-from .io import read_graph, write_assignment, write_json  # noqa: E402
-from .maxcut import MaxCutResult, solve_maxcut  # noqa: E402
+
+# The rest is imported on first use (PEP 562): ``derand`` can then catch a
+# Ctrl-C that arrives while torch is still being imported.
+_LAZY = {"Graph": ".graph", "read_graph": ".io", "write_assignment": ".io", "write_json": ".io",
+         "MaxCutResult": ".maxcut", "solve_maxcut": ".maxcut"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",

@@ -294,3 +294,28 @@ def test_time_limit_on_the_cli_exits_0_and_says_so(tmp_path):
     assert res.exit_code == 0, res.output
     c = json.loads(cert.read_text())
     assert c["status"] == "time_limit" and c["cut_value"] <= c["upper_bound"] and c["peak_memory_mib"] > 0
+
+
+def test_ctrl_c_while_the_cli_is_still_being_imported_exits_130_without_a_traceback(monkeypatch, capsys):
+    import builtins
+    import subprocess
+    import sys
+
+    from solver import _entry
+
+    real_import = builtins.__import__
+
+    def slow_torch(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "cli" and level == 1:  # "from .cli import main", while torch loads
+            raise KeyboardInterrupt
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", slow_torch)
+    with pytest.raises(SystemExit) as exit_info:
+        _entry.main()
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+    # and importing the package alone does not import torch
+    out = subprocess.run([sys.executable, "-c", "import sys, solver; print('torch' in sys.modules)"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -19,6 +19,12 @@ the exact decay V <- (1 - 2 lam lr) V towards V = 0 with mu fixed. We take
 its limit, V = 0, in one step (it raises F by lam ||V||^2 and changes E[cut]
 by at most 2 m decide_tol), then run the second-order test there.
 
+The same jump is taken earlier whenever it does not lower F, i.e. when the
+cut of sign(mu) is at least F(V, mu), and either the largest flip probability
+is below 1e-3, or that cut has not changed for 100 steps (vertices of zero
+gain may stay undecided for ever), or it equals a certified optimum. F never
+goes down, so the guarantee below holds all the same.
+
 References
 ----------
 .. [1] D. Tsikouras, C. Pantis, I. Mitliagkas, C. Tzamos, "A Derandomization
