@@ -29,7 +29,7 @@ from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_t
 from .sdp import ADAPTIVE_RANK_ABOVE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
-           "positive_weight_bound", "peak_memory_mib", "run_status"]
+           "positive_weight_bound", "peak_memory_mib", "run_status", "finish_maxcut"]
 
 #: The Goemans-Williamson constant min_theta (theta / pi) / ((1 - cos theta) / 2).
 GW_ALPHA = 0.87856
@@ -98,6 +98,31 @@ class Relaxation:
     notes: tuple[str, ...] = ()
 
 
+class _OneProcess:
+    """How :func:`relax_and_bound` reaches the SDP and the bound on one process.
+
+    A distributed run passes its own engine with the same four members
+    (:class:`solver.distributed.solve.ShardedEngine`); the rank-adaptation
+    loop around them is the same.
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.n = graph.n
+
+    def sdp(self, **kwargs) -> SDPResult:
+        return burer_monteiro(self.graph, **kwargs)
+
+    def bound(self, V: np.ndarray, seed: int) -> BoundResult:
+        return dual_upper_bound(self.graph, V, seed=seed)
+
+    def fallback_bound(self, seconds: float) -> BoundResult:
+        return positive_weight_bound(self.graph, seconds)
+
+    def past(self, deadline: float) -> bool:
+        return time.monotonic() > deadline
+
+
 def relax_and_bound(
     graph: Graph,
     *,
@@ -109,6 +134,7 @@ def relax_and_bound(
     deadline: float | None = None,
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
+    engine=None,
 ) -> Relaxation:
     """Solve the SDP (Burer-Monteiro) and certify the upper bound it gives (the SDP dual).
 
@@ -134,15 +160,19 @@ def relax_and_bound(
     sdp_tol : float
         Relative gradient tolerance of the Burer-Monteiro SDP (any V gives a
         valid bound; looser is faster on huge graphs, and the bound a little looser).
+    engine : optional
+        Where the SDP and the bound run (default: this process, on ``graph``;
+        a distributed run passes its sharded engine and ``graph=None``).
 
     Returns
     -------
     Relaxation
     """
+    engine = _OneProcess(graph) if engine is None else engine
     gen = generator if generator is not None else make_generator(seed, device)
     seconds: dict[str, float] = {}
-    adaptive = rank is None and graph.n > ADAPTIVE_RANK_ABOVE
-    full = default_rank(graph.n)
+    adaptive = rank is None and engine.n > ADAPTIVE_RANK_ABOVE
+    full = default_rank(engine.n)
     p = min(START_RANK, full) if adaptive else (full if rank is None else rank)
     seconds = {"sdp": 0.0, "bound": 0.0}
     ranks: list[int] = []
@@ -150,22 +180,22 @@ def relax_and_bound(
     while True:
         ranks.append(p)
         t = time.monotonic()
-        sdp = burer_monteiro(graph, rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
-                             progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
+        sdp = engine.sdp(rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
+                         progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
         seconds["sdp"] += time.monotonic() - t
         notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
         status = sdp.status
         t = time.monotonic()
         try:
-            bound = dual_upper_bound(graph, sdp.V, seed=seed)
+            bound = engine.bound(sdp.V, seed)
         except KeyboardInterrupt:
-            bound = positive_weight_bound(graph, time.monotonic() - t)
+            bound = engine.fallback_bound(time.monotonic() - t)
             status = "interrupted"
             notes.append("bound: interrupted; the upper bound is the sum of the positive weights")
         seconds["bound"] += time.monotonic() - t
         gap = (bound.upper_bound - sdp.value) / max(abs(sdp.value), 1e-300)
         if (not adaptive or gap <= RANK_GAP or p >= full or status != "converged"
-                or (deadline is not None and time.monotonic() > deadline)):
+                or (deadline is not None and engine.past(deadline))):
             break
         prev, p = sdp.V, min(2 * p, full)
     if len(ranks) > 1 or adaptive:
@@ -382,7 +412,7 @@ def solve_maxcut(
     relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
                             sdp_tol=sdp_tol,
                             progress=progress)
-    sdp, bound = relax.sdp, relax.bound
+    sdp = relax.sdp
     seconds = dict(relax.seconds)
     notes = list(relax.notes)
     if relax.status == "interrupted":
@@ -397,6 +427,22 @@ def solve_maxcut(
     if derand.status == "interrupted":
         deadline = time.monotonic()
 
+    return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
+                         polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit, seed=seed,
+                         device=dev, dtype=dt, progress=progress)
+
+
+def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
+                  notes: list[str], start: float, deadline: float | None, polish: bool, improve: bool,
+                  improve_time: float | None, time_limit: float | None, seed: int, device: torch.device,
+                  dtype: torch.dtype, progress: Progress | None) -> MaxCutResult:
+    """Steps 4 and 5 of :func:`solve_maxcut` (polish, improvement) and its result, from the derandomized cut.
+
+    Sequential local search on the whole graph: a distributed run calls this
+    on rank 0 only.
+    """
+    sdp, bound = relax.sdp, relax.bound
+    dev, dt = device, dtype
     sides, cut = derand.sides, derand.cut
     best_found = time.monotonic() - start
     polished = None
