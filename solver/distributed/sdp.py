@@ -19,6 +19,7 @@ Barzilai-Borwein inner products, the deadline), so
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -65,11 +66,10 @@ class ShardedLaplacianRows:
     def matmul(self, X: torch.Tensor) -> torch.Tensor:
         return self.L @ torch.cat([X, self.exchange(X)])
 
-    def total(self, t: torch.Tensor) -> float:
-        return float(self.group.total(t.reshape(())))
-
-    def norm(self, X: torch.Tensor) -> float:
-        return float(self.group.total((X * X).sum())) ** 0.5
+    def reduce(self, sums: Sequence[torch.Tensor] = (), norms: Sequence[torch.Tensor] = ()) -> list[float]:
+        parts = [t.reshape(()) for t in sums] + [(X * X).sum() for X in norms]
+        values = self.group.total(torch.stack(parts)).tolist()
+        return values[:len(sums)] + [v ** 0.5 for v in values[len(sums):]]
 
     def past(self, deadline: float) -> bool:
         return self.group.any(time.monotonic() > deadline)

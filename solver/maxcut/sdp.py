@@ -26,7 +26,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -140,13 +140,11 @@ class LaplacianRows:
         """(L X) on the owned rows, X holding the owned rows of the factor."""
         return self.L @ X
 
-    def total(self, t: torch.Tensor) -> float:
-        """The sum over all processes of a per-process scalar."""
-        return float(t)
-
-    def norm(self, X: torch.Tensor) -> float:
-        """Frobenius norm of the factor-shaped matrix whose owned rows are ``X``."""
-        return float(X.norm())
+    def reduce(self, sums: Sequence[torch.Tensor] = (), norms: Sequence[torch.Tensor] = ()) -> list[float]:
+        """Sums over all processes of per-process scalars ``sums``, then the Frobenius
+        norms of the factor-shaped matrices whose owned rows are ``norms`` (one
+        collective for all of them on a process group)."""
+        return [float(t) for t in sums] + [float(X.norm()) for X in norms]
 
     def past(self, deadline: float) -> bool:
         """Whether the deadline has passed (on any process)."""
@@ -259,9 +257,9 @@ def burer_monteiro_rows(
 
     def evaluate(X: torch.Tensor) -> tuple[float, torch.Tensor, float]:
         egrad = 0.5 * rows.matmul(X)
-        value = 0.5 * rows.total((egrad * X).sum())
+        inner, enorm = rows.reduce([(egrad * X).sum()], [egrad])
         rgrad = egrad - (egrad * X).sum(dim=1, keepdim=True) * X
-        return value, rgrad, max(rows.norm(egrad), tiny)
+        return 0.5 * inner, rgrad, max(enorm, tiny)
 
     V = rows.owned(torch.randn((n, rank), generator=gen, device=device, dtype=dtype))
     if init is not None:
@@ -274,7 +272,8 @@ def burer_monteiro_rows(
     f, G, enorm = evaluate(V)
     recent = [f]
     step = 1.0 / max(rows.max_abs_degree(), tiny)
-    rel = rows.norm(G) / enorm
+    gg, gnorm = rows.reduce([(G * G).sum()], [G])
+    rel = gnorm / enorm
     status, message = "max_iters", f"reached {max_iters} iterations before the gradient tolerance {tol:g}"
     it = 0
     try:
@@ -282,7 +281,6 @@ def burer_monteiro_rows(
             if rel <= tol:
                 status, message = "converged", f"relative gradient {rel:.2e} <= {tol:g} after {it} iterations"
                 break
-            gg = rows.total((G * G).sum())
             reference = max(recent[-10:])
             for _ in range(60):
                 V_new = retract(V + step * G)
@@ -292,12 +290,14 @@ def burer_monteiro_rows(
                 step *= 0.5
             S = V_new - V
             Y = G_new - G
-            sy = abs(rows.total((S * Y).sum()))
+            # one reduction for the step size and the next iteration's gradient figures
+            sy, ss, gg, gnorm = rows.reduce([(S * Y).sum(), (S * S).sum(), (G_new * G_new).sum()], [G_new])
+            sy = abs(sy)
             if sy > 0:
-                step = rows.total((S * S).sum()) / sy
+                step = ss / sy
             V, G, f = V_new, G_new, f_new
             recent.append(f)
-            rel = rows.norm(G) / enorm
+            rel = gnorm / enorm
             it += 1
             if it % check_every == 0:
                 if progress is not None:
