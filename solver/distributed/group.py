@@ -64,6 +64,8 @@ class ProcessGroup:
     # --------------------------------------------------------- reductions
     def total(self, t: torch.Tensor) -> torch.Tensor:
         """The sum of ``t`` over all ranks (a new tensor, same device and dtype as ``t``)."""
+        if self.world_size == 1:  # a collective on one rank still costs a round trip through the backend
+            return t.detach().clone()
         buf = t.detach().to(self.device).clone()
         dist.all_reduce(buf, op=dist.ReduceOp.SUM)
         return buf.to(t.device)
@@ -73,6 +75,8 @@ class ProcessGroup:
 
     def any(self, flag: bool) -> bool:
         """True on every rank if it is true on any rank."""
+        if self.world_size == 1:
+            return bool(flag)
         buf = torch.tensor(1.0 if flag else 0.0, dtype=torch.float64, device=self.device)
         dist.all_reduce(buf, op=dist.ReduceOp.MAX)
         return bool(buf.item() > 0)
@@ -92,6 +96,8 @@ class ProcessGroup:
 
     def broadcast_tensor(self, t: torch.Tensor) -> torch.Tensor:
         """Rank 0's ``t`` on every rank (every rank passes a tensor of the same shape and dtype)."""
+        if self.world_size == 1:
+            return t.detach().clone()
         buf = t.detach().to(self.device).contiguous().clone()
         dist.broadcast(buf, src=0)
         return buf.to(t.device)
@@ -102,6 +108,8 @@ class ProcessGroup:
         Collectives need equal shapes, so each block is padded to the
         largest and the padding dropped.
         """
+        if self.world_size == 1:
+            return local.detach().clone()
         most = max(counts)
         pad = torch.zeros((most,) + tuple(local.shape[1:]), dtype=local.dtype, device=self.device)
         pad[: local.shape[0]] = local.to(self.device)

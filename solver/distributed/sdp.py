@@ -64,6 +64,8 @@ class ShardedLaplacianRows:
         return self.shard.max_abs_degree
 
     def matmul(self, X: torch.Tensor) -> torch.Tensor:
+        if self.group.world_size == 1:
+            return self.L @ X
         return self.L @ torch.cat([X, self.exchange(X)])
 
     def reduce(self, sums: Sequence[torch.Tensor] = (), norms: Sequence[torch.Tensor] = ()) -> list[float]:

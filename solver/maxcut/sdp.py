@@ -255,11 +255,18 @@ def burer_monteiro_rows(
     def retract(X: torch.Tensor) -> torch.Tensor:
         return X / torch.clamp(X.norm(dim=1, keepdim=True), min=tiny)
 
-    def evaluate(X: torch.Tensor) -> tuple[float, torch.Tensor, float]:
+    def evaluate(X: torch.Tensor, base: tuple[torch.Tensor, torch.Tensor] | None = None):
+        """f(X), rgrad, ||egrad||, ||rgrad||^2, ||rgrad|| and, from ``base`` = (V, G), the
+        Barzilai-Borwein products <S, Y>, <S, S>: all in one reduction (one
+        collective per trial point on a process group)."""
         egrad = 0.5 * rows.matmul(X)
-        inner, enorm = rows.reduce([(egrad * X).sum()], [egrad])
         rgrad = egrad - (egrad * X).sum(dim=1, keepdim=True) * X
-        return 0.5 * inner, rgrad, max(enorm, tiny)
+        sums = [(egrad * X).sum(), (rgrad * rgrad).sum()]
+        if base is not None:
+            S, Y = X - base[0], rgrad - base[1]
+            sums += [(S * Y).sum(), (S * S).sum()]
+        inner, gg, *bb, enorm, gnorm = rows.reduce(sums, [egrad, rgrad])
+        return 0.5 * inner, rgrad, max(enorm, tiny), gg, gnorm, bb
 
     V = rows.owned(torch.randn((n, rank), generator=gen, device=device, dtype=dtype))
     if init is not None:
@@ -269,10 +276,9 @@ def burer_monteiro_rows(
         V = 0.1 * V
         V[:, :q] = rows.owned(torch.as_tensor(np.asarray(init)[:, :q], device=device, dtype=dtype))
     V = retract(V)
-    f, G, enorm = evaluate(V)
+    f, G, enorm, gg, gnorm, _ = evaluate(V)
     recent = [f]
     step = 1.0 / max(rows.max_abs_degree(), tiny)
-    gg, gnorm = rows.reduce([(G * G).sum()], [G])
     rel = gnorm / enorm
     status, message = "max_iters", f"reached {max_iters} iterations before the gradient tolerance {tol:g}"
     it = 0
@@ -284,18 +290,14 @@ def burer_monteiro_rows(
             reference = max(recent[-10:])
             for _ in range(60):
                 V_new = retract(V + step * G)
-                f_new, G_new, enorm = evaluate(V_new)
+                f_new, G_new, enorm, gg_new, gnorm, (sy, ss) = evaluate(V_new, (V, G))
                 if f_new >= reference + 1e-4 * step * gg:
                     break
                 step *= 0.5
-            S = V_new - V
-            Y = G_new - G
-            # one reduction for the step size and the next iteration's gradient figures
-            sy, ss, gg, gnorm = rows.reduce([(S * Y).sum(), (S * S).sum(), (G_new * G_new).sum()], [G_new])
             sy = abs(sy)
             if sy > 0:
                 step = ss / sy
-            V, G, f = V_new, G_new, f_new
+            V, G, f, gg = V_new, G_new, f_new, gg_new
             recent.append(f)
             rel = gnorm / enorm
             it += 1
