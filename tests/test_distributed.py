@@ -154,7 +154,7 @@ def test_two_processes_give_the_single_process_cut_and_bound(tmp_path):
 
 
 def _sharded_products_worker(rank: int, port: int, out: str) -> None:
-    """One rank: ghost exchange against L V, and the bound on the LOBPCG path against one process."""
+    """One rank: a loader error, the ghost exchange against L V, the bound on the LOBPCG path against one process."""
     os.environ.update(WORLD_SIZE="2", RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     from solver.distributed import ShardedLaplacianRows, init_process_group, shutdown
@@ -164,6 +164,17 @@ def _sharded_products_worker(rank: int, port: int, out: str) -> None:
 
     group = init_process_group("cpu")
     try:
+        from solver.distributed import scatter_graph
+        from solver.errors import DerandError, InputError
+
+        def bad_file():
+            raise InputError("no such file", path="missing.txt")
+
+        try:  # an error on rank 0 reaches every rank, none waits for the scatter
+            scatter_graph(group, bad_file)
+            raised = ""
+        except DerandError as exc:
+            raised = f"{type(exc).__name__}: {exc}"
         g = random_graph(80, 0.08, 12, weights="signed")
         shard = shard_graph(g, partition_vertices(degrees(g), 2))[rank]
         V = np.random.default_rng(1).normal(size=(g.n, 6))
@@ -176,7 +187,7 @@ def _sharded_products_worker(rank: int, port: int, out: str) -> None:
         sharded = sharded_dual_upper_bound(shard, group, V, seed=3, graph=g if rank == 0 else None)
         single = dual_upper_bound(g, V, seed=3)
         with open(f"{out}.{rank}.json", "w") as fh:
-            json.dump({"exact_rows": exact_rows, "value": value, "sdp_value": sdp_value(g, V),
+            json.dump({"raised": raised, "exact_rows": exact_rows, "value": value, "sdp_value": sdp_value(g, V),
                        "sharded": sharded.to_dict(), "single": single.to_dict()}, fh)
     finally:
         shutdown()
@@ -190,6 +201,8 @@ def test_sharded_products_match_one_process(tmp_path):
     mp.spawn(_sharded_products_worker, args=(_free_port(), out), nprocs=2, join=True)
     for rank in (0, 1):
         r = json.loads(open(f"{out}.{rank}.json").read())
+        assert r["raised"] == ("InputError: missing.txt: no such file" if rank == 0
+                               else "DistributedError: rank 0 failed: missing.txt: no such file")
         assert r["exact_rows"]
         assert r["value"] == pytest.approx(r["sdp_value"], rel=1e-12)
         s, one = r["sharded"], r["single"]

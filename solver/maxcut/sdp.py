@@ -312,5 +312,6 @@ def burer_monteiro_rows(
     Vn = rows.gather(V)
     Vn = Vn / np.linalg.norm(Vn, axis=1, keepdims=True)
     if status != "converged":
-        warnings.warn(f"SDP: {message}; the bound stays valid but may be loose", DerandWarning, stacklevel=2)
+        # stacklevel 3: past burer_monteiro (or the sharded engine) to the code that asked for the SDP
+        warnings.warn(f"SDP: {message}; the bound stays valid but may be loose", DerandWarning, stacklevel=3)
     return SDPResult(Vn, rows.value(Vn), rank, it, rel, status, message, time.monotonic() - start)
