@@ -89,8 +89,14 @@ def _guarded() -> Iterator[None]:
         _flush_warnings(caught)
 
 
+#: Ranks other than 0 of a distributed run say nothing (rank 0 speaks for the group).
+_SILENT = False
+
+
 def _say(label: str, style: str, message: str) -> None:
     """One message line on stderr; the message is never parsed as markup."""
+    if _SILENT:
+        return
     err.print(Text.assemble((label, style), " ", message), soft_wrap=True, highlight=False)
 
 
@@ -199,10 +205,20 @@ def maxcut(
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
+    distributed: Optional[bool] = typer.Option(None, "--distributed/--single-process", help="Shard the SDP, the bound and the derandomization over the torch.distributed group torchrun started (default: when torchrun runs more than one process)."),
 ) -> None:
     """Find a large cut, with a certified upper bound and the derandomization guarantee."""
     from .maxcut import solve_maxcut
 
+    if distributed is None:
+        from .distributed import launched_by_torchrun
+        distributed = launched_by_torchrun()
+    if distributed:
+        _maxcut_distributed(graph, format, output, certificate, json_out, quiet, device,
+                            dict(rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
+                                 improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
+                                 time_limit=time_limit, seed=seed, dtype=dtype.value))
+        return
     interrupted = False
     with _guarded():
         _check_writable(output, "--output")
@@ -231,6 +247,42 @@ def maxcut(
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _maxcut_distributed(graph: Path, format: GraphFormat, output: Optional[Path], certificate: Optional[Path],
+                        json_out: bool, quiet: bool, device: DeviceChoice, options: dict) -> None:
+    """``derand maxcut`` on every rank of a torchrun group; rank 0 reads, writes and reports."""
+    global _SILENT
+    from .distributed import init_process_group, shutdown, solve_maxcut_distributed
+
+    def load():
+        _check_writable(output, "--output")
+        _check_writable(certificate, "--certificate")
+        return read_graph(graph, format=format.value)
+
+    try:
+        with _guarded():
+            group = init_process_group(device.value)
+            _SILENT = not group.is_root
+            with _Bars(enabled=group.is_root and not quiet and not json_out and sys.stderr.isatty()) as bars:
+                result = solve_maxcut_distributed(group, load, progress=bars, **options)
+            if result is None:
+                return
+            cert = result.certificate()
+            if output is not None:
+                t = time.monotonic()
+                write_assignment(output, result.graph.labels, result.sides)
+                cert["seconds"]["write"] = time.monotonic() - t
+                cert["seconds"]["total"] += cert["seconds"]["write"]
+            if certificate is not None:
+                write_json(certificate, cert)
+            if json_out:
+                typer.echo(json.dumps(to_jsonable(cert), indent=2))
+            elif not quiet:
+                out.print(_maxcut_table(cert))
+    finally:
+        shutdown()
+        _SILENT = False
 
 
 # ---------------------------------------------------------------- jl commands

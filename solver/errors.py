@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["DerandError", "InputError", "OptionError", "DerandWarning", "check_option"]
+__all__ = ["DerandError", "InputError", "OptionError", "DistributedError", "DerandWarning", "check_option"]
 
 
 class DerandError(Exception):
@@ -36,6 +36,10 @@ class InputError(DerandError):
 
 class OptionError(DerandError, ValueError):
     """A parameter outside its allowed range, named as the user spelled it."""
+
+
+class DistributedError(DerandError):
+    """A process group that cannot start or a rank that cannot go on (see :mod:`solver.distributed`)."""
 
 
 class DerandWarning(UserWarning):

@@ -153,7 +153,7 @@ def perturbed_gradient_descent(
     step: str = "adam",
     betas: tuple[float, float] = (0.9, 0.999),
     generator: torch.Generator,
-    deadline: float | None = None,
+    deadline: float | Callable[[], bool] | None = None,
     progress: Progress | None = None,
     stop: Callable[[int, torch.Tensor], bool] | None = None,
 ) -> PGDResult:
@@ -204,9 +204,10 @@ def perturbed_gradient_descent(
         need).
     generator : torch.Generator
         The only source of randomness (kicks, Lanczos start vectors).
-    deadline : float, optional
+    deadline : float or callable, optional
         A :func:`time.monotonic` time after which the run stops with status
-        ``time_limit``.
+        ``time_limit``; or a callable ``() -> bool`` that says whether it has
+        passed (a process group agreeing on one answer).
     progress : callable, optional
         ``progress(iteration, max_iters, value)``, value being the latest
         one recorded.
@@ -294,7 +295,7 @@ def perturbed_gradient_descent(
                     status, message = "stopped", f"the problem's stopping rule fired after {it + 1} iterations"
                     it += 1
                     break
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and (deadline() if callable(deadline) else time.monotonic() > deadline):
                     status, message = "time_limit", f"stopped by the time limit after {it + 1} iterations"
                     it += 1
                     break

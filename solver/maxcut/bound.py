@@ -118,9 +118,13 @@ def _min_eig_dense(S: np.ndarray) -> float:
     return float(sla.eigh(S, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0])
 
 
-def _min_eig_sparse(S: sp.csr_matrix, V: np.ndarray, seed: int, maxiter: int = 300) -> tuple[float, float]:
+def _min_eig_sparse(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: int,
+                    maxiter: int = 300) -> tuple[float, float]:
     """lambda_min estimate by LOBPCG, started from the range of V (near the null space
-    of S at an optimum) plus a few random vectors; returns (Ritz value, residual norm)."""
+    of S at an optimum) plus a few random vectors; returns (Ritz value, residual norm).
+
+    ``S`` is a sparse matrix or any operator with the same products (a
+    distributed one: :class:`solver.distributed.bound.ShardedDualOperator`)."""
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(np.hstack([V, rng.standard_normal((V.shape[0], 4))]))
     with warnings.catch_warnings():
@@ -232,7 +236,8 @@ def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> floa
     return math.fsum(y.tolist()) + n * max(0.0, -estimate)
 
 
-def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResult:
+def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.ndarray | None = None,
+                     operator: spla.LinearOperator | None = None) -> BoundResult:
     """Certified upper bound on the maximum cut of ``graph`` from any factor ``V``.
 
     Parameters
@@ -242,6 +247,13 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
         Any matrix; the better it solves the SDP, the tighter the bound.
     seed : int
         For the eigensolver's random start vectors.
+    dual : array (n,), optional
+        The dual vector y_i = (1/4)(L V V^T)_ii, when it was computed
+        elsewhere (by the shards of a distributed run); default: from V.
+    operator : scipy LinearOperator, optional
+        The product with S = Diag(y) - L/4 for the LOBPCG estimates (a
+        distributed product); the verifications (dense Cholesky, sparse LDL^T inertia, Gershgorin)
+        always use S itself, so ``verified`` means the same either way.
 
     Returns
     -------
@@ -258,7 +270,7 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
     """
     start = time.monotonic()
     n = graph.n
-    y = _dual_vector(graph, V)
+    y = _dual_vector(graph, V) if dual is None else np.asarray(dual, dtype=np.float64)
     S = (sp.diags(y) - 0.25 * graph.laplacian).tocsr()
     scale = max(1.0, float(np.max(np.abs(S.diagonal()), initial=0.0)))
     gershgorin = _gershgorin_shift(S) * (1 + 4 * n * _U)
@@ -284,7 +296,8 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
     elif _factorization_fits(S, bandwidth):
         # A rough LOBPCG estimate brackets the shift; LDL^T inertia then finds
         # the smallest verified one in a few factorizations.
-        estimate, _ = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed, maxiter=40)
+        estimate, _ = _min_eig_sparse(S if operator is None else operator, np.asarray(V, dtype=np.float64), seed,
+                                      maxiter=40)
         alpha = _rounding_margin(n, S.diagonal() + gershgorin)
         floor = max(2 * alpha + 1e-12 * scale, 0.98 * max(0.0, -estimate))
         resolution = 1e-9 * max(1.0, abs(math.fsum(y.tolist()))) / n
@@ -294,7 +307,8 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> BoundResu
     else:
         # No factorization fits in memory (an expander-like graph): the shift is
         # the LOBPCG estimate plus its residual, and is marked unverified.
-        estimate, residual = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed)
+        estimate, residual = _min_eig_sparse(S if operator is None else operator, np.asarray(V, dtype=np.float64),
+                                             seed)
         alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
         shift = max(0.0, -estimate) + residual + 2 * alpha
         if shift < gershgorin:

@@ -44,9 +44,9 @@ import torch
 from ..core.pgd import SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
 from ..errors import check_option
 from ..graph import Graph
-from .objective import EdgeData, expected_cut, gw_expected_cut, penalized_gradient
+from .objective import EdgeData, expected_cut, expected_cut_gradient, gw_expected_cut, penalized_gradient
 
-__all__ = ["DerandomizationResult", "default_reg", "derandomize"]
+__all__ = ["DerandomizationResult", "default_reg", "derandomize", "derandomize_edges"]
 
 #: Default lam = REG_FACTOR * sum|w| / n, chosen by measurement on Gset (README,
 #: "Choosing the regularization"): it gives away 0.3% of sum|w| in the
@@ -151,10 +151,18 @@ class DerandomizationResult:
 
 
 class _Problem:
-    """f(x) = -E[cut](V, mu) + lam ||V||^2 on x = (vec V, mu), for minimization."""
+    """f(x) = -E[cut](V, mu) + lam ||V||^2 on x = (vec V, mu), for minimization.
 
-    def __init__(self, edges: EdgeData, n: int, p: int, reg: float):
+    ``total`` sums a per-shard edge sum over all shards (``None``: one
+    process holds every edge).
+    """
+
+    def __init__(self, edges: EdgeData, n: int, p: int, reg: float, total: Callable | None = None):
         self.edges, self.n, self.p, self.reg = edges, n, p, reg
+        self.total = total
+
+    def _sum(self, t: torch.Tensor) -> torch.Tensor:
+        return t if self.total is None else self.total(t)
 
     def unpack(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x[: self.n * self.p].view(self.n, self.p), x[self.n * self.p:]
@@ -165,11 +173,15 @@ class _Problem:
     def value(self, x: torch.Tensor) -> float:
         V, mu = self.unpack(x)
         with torch.no_grad():
-            return float(-expected_cut(V, mu, self.edges) + self.reg * (V * V).sum())
+            return float(-self._sum(expected_cut(V, mu, self.edges)) + self.reg * (V * V).sum())
 
     def gradient(self, x: torch.Tensor) -> torch.Tensor:
         V, mu = self.unpack(x)
-        return penalized_gradient(V, mu, self.edges, self.reg)
+        if self.total is None:
+            return penalized_gradient(V, mu, self.edges, self.reg)
+        dV, dmu = expected_cut_gradient(V, mu, self.edges)
+        dV, dmu = self.unpack(self.total(self.pack(dV, dmu)))
+        return self.pack(-dV + 2.0 * self.reg * V, -dmu)
 
     def flip_probabilities(self, x: torch.Tensor) -> torch.Tensor:
         V, mu = self.unpack(x)
@@ -234,16 +246,66 @@ def derandomize(
     -------
     DerandomizationResult
     """
-    start = time.monotonic()
     reg = default_reg(graph) if reg is None else float(reg)
+    device = torch.device(device)
+    edges = EdgeData.from_graph(graph, device=device, dtype=dtype)
+    return derandomize_edges(edges, V0, reg=reg, cut_value=graph.cut_value, lr=lr, max_iters=max_iters,
+                             decide_tol=decide_tol, init_scale=init_scale, collapse=collapse, seed=seed,
+                             device=device, dtype=dtype, deadline=deadline, target=target, progress=progress)
+
+
+def derandomize_edges(
+    edges: EdgeData,
+    V0: np.ndarray,
+    *,
+    reg: float,
+    cut_value: Callable[[np.ndarray], float],
+    total: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    lr: float = DEFAULT_LR,
+    max_iters: int = 3000,
+    decide_tol: float = 1e-12,
+    init_scale: float = 1e-3,
+    collapse: bool = True,
+    seed: int | torch.Generator | None = 0,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
+    deadline: float | Callable[[], bool] | None = None,
+    target: float | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> DerandomizationResult:
+    """:func:`derandomize` on a set of edges: all of a graph's, or one shard's.
+
+    The parameters (V, mu) are whole on every process; only the edge sums
+    (E[cut], its gradient, the GW expectation) are per shard, and ``total``
+    adds them up over the shards (an all-reduce; ``None`` on one process).
+    Given identical sums, every process then takes identical steps, so a
+    sharded run follows the single-process trajectory up to the rounding of
+    the sums.
+
+    Parameters
+    ----------
+    edges : EdgeData
+        The edges this process sums over (global vertex ids, ``edges.n`` = n).
+    V0 : array (n, p)
+    reg : float
+    cut_value : callable
+        ``sides -> cut`` of the whole graph.
+    total : callable, optional
+        Sum of a tensor over all shards.
+    lr, max_iters, decide_tol, init_scale, collapse, seed, device, dtype, deadline, target, progress
+        As in :func:`derandomize`; ``deadline`` may also be a callable
+        (see :func:`~solver.core.pgd.perturbed_gradient_descent`).
+    """
+    start = time.monotonic()
+    reg = float(reg)
     check_option(reg >= 0, "reg", "a non-negative number", reg)
     check_option(lr > 0, "lr", "a positive number", lr)
     check_option(isinstance(max_iters, int) and max_iters >= 1, "max_iters", "a positive integer", max_iters)
     device = torch.device(device)
     gen = seed if isinstance(seed, torch.Generator) else torch.Generator(device=device).manual_seed(int(seed or 0))
     n, p = V0.shape
-    edges = EdgeData.from_graph(graph, device=device, dtype=dtype)
-    problem = _Problem(edges, n, p, reg)
+    problem = _Problem(edges, n, p, reg, total)
+    sum_ = problem._sum
     V_start = torch.as_tensor(np.asarray(V0), device=device, dtype=dtype)
     # mu = 0 is a saddle (E[cut] is even in mu). Start a little way along one
     # random hyperplane draw, mu_0 = eps V_0 r: E[cut] moves by O(eps^2) only,
@@ -254,12 +316,13 @@ def derandomize(
     tilt = V_start @ r
     mu_start = init_scale * tilt / torch.clamp(tilt.abs().max(), min=1e-300)
     x0 = problem.pack(V_start, mu_start)
-    gw = gw_expected_cut(V_start, edges)
+    gw = gw_expected_cut(V_start, edges) if total is None else float(total(torch.tensor(
+        gw_expected_cut(V_start, edges), dtype=torch.float64, device=device)))
     v0_sq = float((V_start * V_start).sum())
     objective = SmoothObjective(problem.value, problem.gradient)
     # ||grad|| <= 2 lam ||V|| at the end; these tolerances put ||V||_F ~ 1e-6
     # before the second-order test can pass.
-    scale = max(1.0, float(edges.weights.abs().sum()))
+    scale = max(1.0, float(sum_(edges.weights.abs().sum())))
     grad_tol = max(1e-9 * scale, 2 * reg * 1e-6)
     hess_tol = 1e-6 * scale / n
 
@@ -269,7 +332,7 @@ def derandomize(
     def decided(it: int, x: torch.Tensor) -> bool:
         # Keep the best rounding seen, the answer if the run is cut short.
         sides = (problem.unpack(x)[1] > 0).cpu().numpy()
-        cut = graph.cut_value(sides)
+        cut = cut_value(sides)
         if cut > best["cut"]:
             best["cut"], best["sides"] = cut, sides
         # The cut value, not the sides: an undecided zero-gain vertex (mu_i ~ 0)
@@ -302,10 +365,10 @@ def derandomize(
         check = second_order_check(objective, x, grad_tol=grad_tol, hess_tol=hess_tol, generator=gen)
     V, mu = problem.unpack(x)
     with torch.no_grad():
-        final_expected = float(expected_cut(V, mu, edges))
+        final_expected = float(sum_(expected_cut(V, mu, edges)))
         start_objective = -problem.value(x0)
     sides = (mu > 0).cpu().numpy()
-    cut = graph.cut_value(sides)
+    cut = cut_value(sides)
     message = run.message
     if collapse and run.status == "stopped":
         undecided = int((problem.flip_probabilities(run.x) > NEARLY_DECIDED).sum())

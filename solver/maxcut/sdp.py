@@ -26,7 +26,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,7 +35,7 @@ import torch
 from ..errors import DerandWarning, check_option
 from ..graph import Graph
 
-__all__ = ["SDPResult", "default_rank", "burer_monteiro", "sdp_value"]
+__all__ = ["SDPResult", "LaplacianRows", "default_rank", "burer_monteiro", "burer_monteiro_rows", "sdp_value"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,51 @@ def _csr_tensor(a: sp.csr_matrix, device, dtype) -> torch.Tensor:
         ).to(device=device, dtype=dtype)
 
 
+class LaplacianRows:
+    """The rows of the Laplacian that one process owns, and sums over all processes.
+
+    :func:`burer_monteiro_rows` touches L only through this object, so the
+    same iteration runs on one process (this class: every row, sums are
+    local) or with the rows sharded over a process group
+    (:class:`solver.distributed.sdp.ShardedLaplacianRows`: ghost rows
+    exchanged in :meth:`matmul`, sums all-reduced).
+    """
+
+    def __init__(self, graph: Graph, device: torch.device, dtype: torch.dtype):
+        self.graph = graph
+        self.n = graph.n
+        self.L = _csr_tensor(graph.laplacian, device, dtype)
+
+    def max_abs_degree(self) -> float:
+        return float(np.abs(self.graph.degrees).max())
+
+    def matmul(self, X: torch.Tensor) -> torch.Tensor:
+        """(L X) on the owned rows, X holding the owned rows of the factor."""
+        return self.L @ X
+
+    def reduce(self, sums: Sequence[torch.Tensor] = (), norms: Sequence[torch.Tensor] = ()) -> list[float]:
+        """Sums over all processes of per-process scalars ``sums``, then the Frobenius
+        norms of the factor-shaped matrices whose owned rows are ``norms`` (one
+        collective for all of them on a process group)."""
+        return [float(t) for t in sums] + [float(X.norm()) for X in norms]
+
+    def past(self, deadline: float) -> bool:
+        """Whether the deadline has passed (on any process)."""
+        return time.monotonic() > deadline
+
+    def owned(self, A: torch.Tensor) -> torch.Tensor:
+        """The owned rows of a full ``(n, q)`` matrix."""
+        return A
+
+    def gather(self, X: torch.Tensor) -> np.ndarray:
+        """The full factor, float64 on the CPU, from the owned rows ``X``."""
+        return X.detach().to(device="cpu", dtype=torch.float64).numpy()
+
+    def value(self, V: np.ndarray) -> float:
+        """(1/4) <L, V V^T> of the full factor ``V``, float64."""
+        return sdp_value(self.graph, V)
+
+
 def burer_monteiro(
     graph: Graph,
     *,
@@ -167,10 +212,38 @@ def burer_monteiro(
     SDPResult
         Always float64 on the CPU, whatever the working dtype and device.
     """
-    start = time.monotonic()
-    n = graph.n
-    rank = default_rank(n) if rank is None else rank
+    device = torch.device(device)
+    rank = default_rank(graph.n) if rank is None else rank
     check_option(isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1, "rank", "a positive integer", rank)
+    return burer_monteiro_rows(LaplacianRows(graph, device, dtype), rank=rank, tol=tol, max_iters=max_iters, seed=seed,
+                               device=device, dtype=dtype, deadline=deadline, progress=progress,
+                               check_every=check_every, init=init)
+
+
+def burer_monteiro_rows(
+    rows: LaplacianRows,
+    *,
+    rank: int,
+    tol: float = SDP_TOL,
+    max_iters: int = 20000,
+    seed: int | torch.Generator | None = 0,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
+    deadline: float | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+    check_every: int = 10,
+    init: np.ndarray | None = None,
+) -> SDPResult:
+    """:func:`burer_monteiro` on the rows of L that ``rows`` owns (all of them on one process).
+
+    Every process of a group calls this with the same arguments and its own
+    ``rows``; the iteration is the same, with the reductions (values, norms,
+    the Barzilai-Borwein inner products, the deadline) taken over the group.
+    The random start is drawn in full from ``seed`` and each process keeps
+    its rows, so the start is the one a single process draws.
+    """
+    start = time.monotonic()
+    n = rows.n
     check_option(tol > 0, "tol", "a positive number", tol)
     if dtype == torch.float32:
         # float32 rounding puts a floor near 1e-4 under the relative gradient
@@ -178,30 +251,36 @@ def burer_monteiro(
         tol = max(tol, FLOAT32_TOL)
     device = torch.device(device)
     gen = seed if isinstance(seed, torch.Generator) else torch.Generator(device=device).manual_seed(int(seed or 0))
-    L = _csr_tensor(graph.laplacian, device, dtype)
     tiny = torch.finfo(dtype).tiny ** 0.5
 
     def retract(X: torch.Tensor) -> torch.Tensor:
         return X / torch.clamp(X.norm(dim=1, keepdim=True), min=tiny)
 
-    def evaluate(X: torch.Tensor) -> tuple[float, torch.Tensor, float]:
-        egrad = 0.5 * (L @ X)
-        value = 0.5 * float((egrad * X).sum())
+    def evaluate(X: torch.Tensor, base: tuple[torch.Tensor, torch.Tensor] | None = None):
+        """f(X), rgrad, ||egrad||, ||rgrad||^2, ||rgrad|| and, from ``base`` = (V, G), the
+        Barzilai-Borwein products <S, Y>, <S, S>: all in one reduction (one
+        collective per trial point on a process group)."""
+        egrad = 0.5 * rows.matmul(X)
         rgrad = egrad - (egrad * X).sum(dim=1, keepdim=True) * X
-        return value, rgrad, max(float(egrad.norm()), tiny)
+        sums = [(egrad * X).sum(), (rgrad * rgrad).sum()]
+        if base is not None:
+            S, Y = X - base[0], rgrad - base[1]
+            sums += [(S * Y).sum(), (S * S).sum()]
+        inner, gg, *bb, enorm, gnorm = rows.reduce(sums, [egrad, rgrad])
+        return 0.5 * inner, rgrad, max(enorm, tiny), gg, gnorm, bb
 
-    V = torch.randn((n, rank), generator=gen, device=device, dtype=dtype)
+    V = rows.owned(torch.randn((n, rank), generator=gen, device=device, dtype=dtype))
     if init is not None:
         # New columns large enough that the padded factor is no longer the
         # (saddle) critical point it was at the lower rank.
         q = min(rank, init.shape[1])
         V = 0.1 * V
-        V[:, :q] = torch.as_tensor(np.asarray(init)[:, :q], device=device, dtype=dtype)
+        V[:, :q] = rows.owned(torch.as_tensor(np.asarray(init)[:, :q], device=device, dtype=dtype))
     V = retract(V)
-    f, G, enorm = evaluate(V)
+    f, G, enorm, gg, gnorm, _ = evaluate(V)
     recent = [f]
-    step = 1.0 / max(float(np.abs(graph.degrees).max()), tiny)
-    rel = float(G.norm()) / enorm
+    step = 1.0 / max(rows.max_abs_degree(), tiny)
+    rel = gnorm / enorm
     status, message = "max_iters", f"reached {max_iters} iterations before the gradient tolerance {tol:g}"
     it = 0
     try:
@@ -209,33 +288,31 @@ def burer_monteiro(
             if rel <= tol:
                 status, message = "converged", f"relative gradient {rel:.2e} <= {tol:g} after {it} iterations"
                 break
-            gg = float((G * G).sum())
             reference = max(recent[-10:])
             for _ in range(60):
                 V_new = retract(V + step * G)
-                f_new, G_new, enorm = evaluate(V_new)
+                f_new, G_new, enorm, gg_new, gnorm, (sy, ss) = evaluate(V_new, (V, G))
                 if f_new >= reference + 1e-4 * step * gg:
                     break
                 step *= 0.5
-            S = V_new - V
-            Y = G_new - G
-            sy = abs(float((S * Y).sum()))
+            sy = abs(sy)
             if sy > 0:
-                step = float((S * S).sum()) / sy
-            V, G, f = V_new, G_new, f_new
+                step = ss / sy
+            V, G, f, gg = V_new, G_new, f_new, gg_new
             recent.append(f)
-            rel = float(G.norm()) / enorm
+            rel = gnorm / enorm
             it += 1
             if it % check_every == 0:
                 if progress is not None:
                     progress(it, max_iters, f)
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and rows.past(deadline):
                     status, message = "time_limit", f"stopped by the time limit after {it} iterations"
                     break
     except KeyboardInterrupt:
         status, message = "interrupted", f"interrupted after {it} iterations"
-    Vn = V.detach().to(device="cpu", dtype=torch.float64).numpy()
+    Vn = rows.gather(V)
     Vn = Vn / np.linalg.norm(Vn, axis=1, keepdims=True)
     if status != "converged":
-        warnings.warn(f"SDP: {message}; the bound stays valid but may be loose", DerandWarning, stacklevel=2)
-    return SDPResult(Vn, sdp_value(graph, Vn), rank, it, rel, status, message, time.monotonic() - start)
+        # stacklevel 3: past burer_monteiro (or the sharded engine) to the code that asked for the SDP
+        warnings.warn(f"SDP: {message}; the bound stays valid but may be loose", DerandWarning, stacklevel=3)
+    return SDPResult(Vn, rows.value(Vn), rank, it, rel, status, message, time.monotonic() - start)

@@ -22,14 +22,14 @@ from ..core.device import make_generator, resolve_device, resolve_dtype, single_
 from ..core.progress import Progress, for_phase
 from ..errors import check_option
 from ..graph import Graph
-from .bound import BoundResult, dual_upper_bound
+from .bound import BoundResult, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_time_cap, improve_cut
 from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
-           "positive_weight_bound", "peak_memory_mib", "run_status"]
+           "positive_weight_bound", "peak_memory_mib", "run_status", "finish_maxcut"]
 
 #: The Goemans-Williamson constant min_theta (theta / pi) / ((1 - cos theta) / 2).
 GW_ALPHA = 0.87856
@@ -98,6 +98,42 @@ class Relaxation:
     notes: tuple[str, ...] = ()
 
 
+def _rank_deficient(V: np.ndarray) -> bool:
+    """Whether V's columns are numerically dependent: a rank-deficient second-order
+    critical point of the factored SDP is a global optimum (Boumal, Voroninski,
+    Bandeira 2020), so more columns cannot tighten the bound."""
+    s = np.linalg.svd(V.T @ V, compute_uv=False)  # squared singular values of V
+    return bool(s[-1] <= 1e-6 * s[0])
+
+
+class _OneProcess:
+    """How :func:`relax_and_bound` reaches the SDP and the bound on one process.
+
+    A distributed run passes its own engine with the same members
+    (:class:`solver.distributed.solve.ShardedEngine`); the rank-adaptation
+    loop around them is the same.
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.n, self.m = graph.n, graph.m
+
+    def estimate(self, V: np.ndarray, seed: int) -> float:
+        return estimated_upper_bound(self.graph, V, seed=seed)
+
+    def sdp(self, **kwargs) -> SDPResult:
+        return burer_monteiro(self.graph, **kwargs)
+
+    def bound(self, V: np.ndarray, seed: int) -> BoundResult:
+        return dual_upper_bound(self.graph, V, seed=seed)
+
+    def fallback_bound(self, seconds: float) -> BoundResult:
+        return positive_weight_bound(self.graph, seconds)
+
+    def past(self, deadline: float) -> bool:
+        return time.monotonic() > deadline
+
+
 def relax_and_bound(
     graph: Graph,
     *,
@@ -109,6 +145,7 @@ def relax_and_bound(
     deadline: float | None = None,
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
+    engine=None,
 ) -> Relaxation:
     """Solve the SDP (Burer-Monteiro) and certify the upper bound it gives (the SDP dual).
 
@@ -134,40 +171,55 @@ def relax_and_bound(
     sdp_tol : float
         Relative gradient tolerance of the Burer-Monteiro SDP (any V gives a
         valid bound; looser is faster on huge graphs, and the bound a little looser).
+    engine : optional
+        Where the SDP and the bound run (default: this process, on ``graph``;
+        a distributed run passes its sharded engine and ``graph=None``).
 
     Returns
     -------
     Relaxation
     """
+    engine = _OneProcess(graph) if engine is None else engine
     gen = generator if generator is not None else make_generator(seed, device)
     seconds: dict[str, float] = {}
-    adaptive = rank is None and (graph.n > ADAPTIVE_RANK_ABOVE or (graph.n > 500 and 2 * graph.m <= SPARSE_DEGREE * graph.n))
-    full = default_rank(graph.n)
+    adaptive = rank is None and (engine.n > ADAPTIVE_RANK_ABOVE
+                                 or (engine.n > 500 and 2 * engine.m <= SPARSE_DEGREE * engine.n))
+    full = default_rank(engine.n)
     p = min(START_RANK, full) if adaptive else (full if rank is None else rank)
     seconds = {"sdp": 0.0, "bound": 0.0}
     ranks: list[int] = []
     prev = None
+    gap = prev_gap = None
     while True:
         ranks.append(p)
         t = time.monotonic()
-        sdp = burer_monteiro(graph, rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
-                             progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
+        sdp = engine.sdp(rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
+                         progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
         seconds["sdp"] += time.monotonic() - t
         notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
         status = sdp.status
+        if (adaptive and p < full and status == "converged"
+                and not (deadline is not None and engine.past(deadline))):
+            # Whether doubling the rank is worth it, from an estimate of the
+            # bound (a short eigensolver run); the verified bound, the costly
+            # part (G55: 8 s a time), is then computed once, at the last rank.
+            t = time.monotonic()
+            gap = (engine.estimate(sdp.V, seed) - sdp.value) / max(abs(sdp.value), 1e-300)
+            seconds["bound"] += time.monotonic() - t
+            helped = prev_gap is None or gap <= 0.5 * prev_gap
+            if gap > RANK_GAP and helped and not _rank_deficient(sdp.V):
+                prev, prev_gap, p = sdp.V, gap, min(2 * p, full)
+                continue
         t = time.monotonic()
         try:
-            bound = dual_upper_bound(graph, sdp.V, seed=seed)
+            bound = engine.bound(sdp.V, seed)
         except KeyboardInterrupt:
-            bound = positive_weight_bound(graph, time.monotonic() - t)
+            bound = engine.fallback_bound(time.monotonic() - t)
             status = "interrupted"
             notes.append("bound: interrupted; the upper bound is the sum of the positive weights")
         seconds["bound"] += time.monotonic() - t
         gap = (bound.upper_bound - sdp.value) / max(abs(sdp.value), 1e-300)
-        if (not adaptive or gap <= RANK_GAP or p >= full or status != "converged"
-                or (deadline is not None and time.monotonic() > deadline)):
-            break
-        prev, p = sdp.V, min(2 * p, full)
+        break
     if len(ranks) > 1 or adaptive:
         notes.append(f"sdp: adaptive rank {' -> '.join(map(str, ranks))} (bound gap {gap:.1e})")
     return Relaxation(sdp, bound, seconds, run_status(status), tuple(notes))
@@ -382,7 +434,7 @@ def solve_maxcut(
     relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
                             sdp_tol=sdp_tol,
                             progress=progress)
-    sdp, bound = relax.sdp, relax.bound
+    sdp = relax.sdp
     seconds = dict(relax.seconds)
     notes = list(relax.notes)
     if relax.status == "interrupted":
@@ -391,13 +443,29 @@ def solve_maxcut(
         deadline = time.monotonic()
 
     t = time.monotonic()
-    optimal = _optimal_cut_at(graph, bound.upper_bound)
+    optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
     derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
                          deadline=deadline, target=optimal, progress=for_phase(progress, "derandomize"))
     seconds["derandomize"] = time.monotonic() - t
     if derand.status == "interrupted":
         deadline = time.monotonic()
 
+    return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
+                         polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit, seed=seed,
+                         device=dev, dtype=dt, progress=progress)
+
+
+def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
+                  notes: list[str], start: float, deadline: float | None, polish: bool, improve: bool,
+                  improve_time: float | None, time_limit: float | None, seed: int, device: torch.device,
+                  dtype: torch.dtype, progress: Progress | None) -> MaxCutResult:
+    """Steps 4 and 5 of :func:`solve_maxcut` (polish, improvement) and its result, from the derandomized cut.
+
+    Sequential local search on the whole graph: a distributed run calls this
+    on rank 0 only.
+    """
+    sdp, bound = relax.sdp, relax.bound
+    dev, dt = device, dtype
     sides, cut = derand.sides, derand.cut
     best_found = time.monotonic() - start
     polished = None
@@ -424,7 +492,7 @@ def solve_maxcut(
         else:
             budget, rounds, stall = default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
-                               deadline=deadline, target=optimal,
+                               deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound),
                                progress=for_phase(progress, "improve"))
         seconds["improve"] = time.monotonic() - t
         if improved.stop == "interrupted":
