@@ -385,7 +385,7 @@ def solve_maxcut(
         ``time_limit`` if one is given; else 24 rounds, or 12 rounds in a row
         without a better cut (reproducible), capped at
         :func:`~solver.maxcut.improve.default_time_cap` (1 s + 2 s per 1000
-        vertices, at most 20 s). It also stops once the cut meets the
+        vertices, at most 12 s). It also stops once the cut meets the
         certified upper bound (then provably optimal).
     max_iters : int
         PGD iteration budget.
