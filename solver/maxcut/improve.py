@@ -66,7 +66,6 @@ _TENURE = 0.2
 _BETA_LADDER = (0.5, 0.25, 0.15, 0.35, 0.2)
 _BETA_END = 12.0
 _SWEEPS = 3000
-_LENGTHEN = 4
 
 # Layout of the integer and float state vectors the kernels share with the driver.
 _IT, _L, _OMEGA, _HASH, _PREV_HASH, _RNG, _BEST_IT, _LOCAL_OPTIMA, _STARTED, _LRU_HEAD, _LRU_TAIL = range(11)
@@ -445,7 +444,7 @@ DEFAULT_STALL = 12
 def default_time_cap(n: int) -> float:
     """Seconds after which the default improvement phase stops even short of its rounds: 1 s + 2 s per 1000 vertices, at most 12 s.
 
-    A round (an annealing run of 3000 sweeps, more after stalled rounds, and a BLS episode of 20 n moves)
+    A round (an annealing run of 3000 sweeps and a BLS episode of 20 n moves)
     costs time roughly proportional to n on sparse graphs, so the default
     phase ends by its rounds (reproducibly) and this cap only binds on dense
     graphs or a very busy machine. The 12 s ceiling keeps G81 (n = 20 000)
@@ -503,8 +502,7 @@ def improve_cut(
         best = start
         repeat (one round)
             x = best                                     # annealing run
-            for beta in geomspace(beta0, 12, S) / mean|w|:   # beta0 from a ladder, in turn;
-                                                         # S = 3000, doubled every 4 stalled rounds
+            for beta in geomspace(beta0, 12, 3000) / mean|w|:   # beta0 from a ladder, in turn
                 for v in vertices: flip v if gain_v >= 0, else with prob. exp(beta gain_v)
                 best = max(best, x)                      # checked after every sweep
             C = x; for 20 n + 1000 moves:                # BLS episode (Benlic & Hao 2013)
@@ -699,11 +697,7 @@ def improve_cut(
                 if adapt_sweeps:  # at least four runs fit in the time
                     run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(sweep_seconds, 1e-9)))))
                 else:
-                    # Cool more slowly while nothing improves: twice the sweeps after
-                    # every _LENGTHEN rounds in a row without a better cut, up to 16x
-                    # (regular:3:4000 stuck at the start's 5521 with 3000-sweep runs;
-                    # 5528-5530 this way, neal 5526).
-                    run_sweeps = full_sweeps * 2 ** min(stall // int(tune.get("lengthen", _LENGTHEN)), 4)
+                    run_sweeps = full_sweeps
                 beta0 = ladder[rounds % len(ladder)]
                 betas = np.concatenate([np.geomspace(beta0, _BETA_END, run_sweeps), [np.inf] * 2]) / scale
                 done = 0
