@@ -51,6 +51,10 @@ class GhostExchange:
 class ShardedLaplacianRows:
     """:class:`~solver.maxcut.sdp.LaplacianRows` for one shard: ghosts exchanged, sums all-reduced."""
 
+    #: The Barzilai-Borwein products ride on every trial point's reduction:
+    #: one collective per trial instead of a second one per step.
+    bundle_products = True
+
     def __init__(self, shard: GraphShard, group: ProcessGroup, device: torch.device, dtype: torch.dtype):
         self.shard = shard
         self.group = group

@@ -256,18 +256,27 @@ def burer_monteiro_rows(
     def retract(X: torch.Tensor) -> torch.Tensor:
         return X / torch.clamp(X.norm(dim=1, keepdim=True), min=tiny)
 
+    bundle = getattr(rows, "bundle_products", False)
+
+    def products(X: torch.Tensor, rgrad: torch.Tensor, base: tuple[torch.Tensor, torch.Tensor]) -> list:
+        S, Y = X - base[0], rgrad - base[1]
+        return [(S * Y).sum(), (S * S).sum()]
+
     def evaluate(X: torch.Tensor, base: tuple[torch.Tensor, torch.Tensor] | None = None):
         """f(X), rgrad, ||egrad||, ||rgrad||^2, ||rgrad|| and, from ``base`` = (V, G), the
         Barzilai-Borwein products <S, Y>, <S, S>: all in one reduction (one
-        collective per trial point on a process group)."""
+        collective per trial point on a process group). On one process the
+        products wait until a trial point is accepted (the line search
+        rejects about one trial per step: computing them for every trial made
+        G81's SDP twice as slow)."""
         egrad = 0.5 * rows.matmul(X)
-        rgrad = egrad - (egrad * X).sum(dim=1, keepdim=True) * X
-        sums = [(egrad * X).sum(), (rgrad * rgrad).sum()]
-        if base is not None:
-            S, Y = X - base[0], rgrad - base[1]
-            sums += [(S * Y).sum(), (S * S).sum()]
-        inner, gg, *bb, enorm, gnorm = rows.reduce(sums, [egrad, rgrad])
-        return 0.5 * inner, rgrad, max(enorm, tiny), gg, gnorm, bb
+        dots = (egrad * X).sum(dim=1, keepdim=True)
+        rgrad = egrad - dots * X
+        sums = [dots.sum(), (rgrad * rgrad).sum()]
+        if base is not None and bundle:
+            sums += products(X, rgrad, base)
+        inner, gg, *bb, enorm = rows.reduce(sums, [egrad])
+        return 0.5 * inner, rgrad, max(enorm, tiny), gg, math.sqrt(max(gg, 0.0)), bb
 
     V = rows.owned(torch.randn((n, rank), generator=gen, device=device, dtype=dtype))
     if init is not None:
@@ -291,10 +300,11 @@ def burer_monteiro_rows(
             reference = max(recent[-10:])
             for _ in range(60):
                 V_new = retract(V + step * G)
-                f_new, G_new, enorm, gg_new, gnorm, (sy, ss) = evaluate(V_new, (V, G))
+                f_new, G_new, enorm, gg_new, gnorm, bb = evaluate(V_new, (V, G))
                 if f_new >= reference + 1e-4 * step * gg:
                     break
                 step *= 0.5
+            sy, ss = bb if bundle else rows.reduce(products(V_new, G_new, (V, G)))
             sy = abs(sy)
             if sy > 0:
                 step = ss / sy
