@@ -5,15 +5,19 @@ inside the progress callback (which the SDP and PGD loops call), inside the
 bound, the polish or the final rename of an output file.
 """
 
+import builtins
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import solver.cli
+from solver import _entry
 import solver.maxcut.solve as solve_module
 from solver.cli import app
 from solver.errors import DerandWarning, InputError
@@ -297,12 +301,6 @@ def test_time_limit_on_the_cli_exits_0_and_says_so(tmp_path):
 
 
 def test_ctrl_c_while_the_cli_is_still_being_imported_exits_130_without_a_traceback(monkeypatch, capsys):
-    import builtins
-    import subprocess
-    import sys
-
-    from solver import _entry
-
     real_import = builtins.__import__
 
     def slow_torch(name, globals=None, locals=None, fromlist=(), level=0):

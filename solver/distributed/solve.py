@@ -155,11 +155,7 @@ def solve_maxcut_distributed(
         On every rank, whichever rank found the problem.
     """
     start = time.monotonic()
-    check_run_options(seed, time_limit)
-    check_option(improve_time is None or (isinstance(improve_time, (int, float)) and not isinstance(improve_time, bool)
-                                          and improve_time > 0),
-                 "improve_time", "a positive number of seconds", improve_time)
-    check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
+    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol)
     dev = group.device
     dt = resolve_dtype(dtype)
     progress = progress if group.is_root else None

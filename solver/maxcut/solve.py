@@ -421,16 +421,12 @@ def solve_maxcut(
     (4.0, 4.0)
     """
     start = time.monotonic()
-    check_run_options(seed, time_limit)
-    check_option(improve_time is None or (isinstance(improve_time, (int, float)) and not isinstance(improve_time, bool)
-                                          and improve_time > 0),
-                 "improve_time", "a positive number of seconds", improve_time)
+    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
     gen = make_generator(seed, dev)
 
-    check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
     relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
                             sdp_tol=sdp_tol,
                             progress=progress)
@@ -521,9 +517,13 @@ def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
     return float(math.floor(upper_bound + 1e-9 * max(1.0, abs(upper_bound))))
 
 
-def check_run_options(seed, time_limit) -> None:
+def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL) -> None:
     """Validate the options every MAX-CUT entry point shares, in the library's wording."""
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
     check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
                                         and time_limit > 0),
                  "time_limit", "a positive number of seconds", time_limit)
+    check_option(improve_time is None or (isinstance(improve_time, (int, float)) and not isinstance(improve_time, bool)
+                                          and improve_time > 0),
+                 "improve_time", "a positive number of seconds", improve_time)
+    check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
