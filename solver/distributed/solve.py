@@ -98,13 +98,18 @@ class ShardedEngine:
         rows = ShardedLaplacianRows(self.shard, self.group, device, dtype)
         return burer_monteiro_rows(rows, rank=rank, device=device, dtype=dtype, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int) -> BoundResult:
+    def bound(self, V: np.ndarray, seed: int, reuse: BoundResult | None = None) -> BoundResult:
+        if reuse is not None:  # computed by estimate() for this V
+            return reuse
         return sharded_dual_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph)
 
-    def estimate(self, V: np.ndarray, seed: int) -> float:
+    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, BoundResult]:
         # The sharded bound itself (its eigensolver products are already
-        # distributed); a one-process run uses a cheaper unverified estimate.
-        return self.bound(V, seed).upper_bound
+        # distributed), handed back to bound() so that the last rank's bound
+        # is not computed twice; a one-process run uses a cheaper unverified
+        # estimate.
+        bound = self.bound(V, seed)
+        return bound.upper_bound, bound
 
     def fallback_bound(self, seconds: float) -> BoundResult:
         raise DistributedError("interrupted during the bound; a distributed run keeps no partial answer")

@@ -220,11 +220,14 @@ def _upper_sum(y: np.ndarray, n: int, shift: float) -> float:
     return math.nextafter(math.nextafter(total, math.inf), math.inf)
 
 
-def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> float:
+def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> tuple[float, np.ndarray, float]:
     """What :func:`dual_upper_bound` would give, estimated (not verified): sum(y) + n max(0, -lambda_min).
 
     lambda_min by a short LOBPCG run: a fraction of the verified bound's cost
     on large graphs, for deciding whether a larger SDP rank is worth it.
+    Returns the estimate, the dual vector y and the lambda_min estimate (the
+    last two can be handed to :func:`dual_upper_bound` for the same V, which
+    then need not compute them again).
     """
     n = graph.n
     y = _dual_vector(graph, V)
@@ -233,11 +236,12 @@ def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> floa
         estimate = _min_eig_dense(S.toarray())
     else:
         estimate, _ = _min_eig_sparse(S, np.asarray(V, dtype=np.float64), seed, maxiter=40)
-    return math.fsum(y.tolist()) + n * max(0.0, -estimate)
+    return math.fsum(y.tolist()) + n * max(0.0, -estimate), y, estimate
 
 
 def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.ndarray | None = None,
-                     operator: spla.LinearOperator | None = None) -> BoundResult:
+                     operator: spla.LinearOperator | None = None,
+                     min_eig_estimate: float | None = None) -> BoundResult:
     """Certified upper bound on the maximum cut of ``graph`` from any factor ``V``.
 
     Parameters
@@ -254,6 +258,10 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
         The product with S = Diag(y) - L/4 for the LOBPCG estimates (a
         distributed product); the verifications (dense Cholesky, sparse LDL^T inertia, Gershgorin)
         always use S itself, so ``verified`` means the same either way.
+    min_eig_estimate : float, optional
+        The LOBPCG estimate of lambda_min(S) that :func:`estimated_upper_bound`
+        made for this V (the same run, so the bound is the same); it only
+        brackets the verified shift.
 
     Returns
     -------
@@ -296,8 +304,10 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
     elif _factorization_fits(S, bandwidth):
         # A rough LOBPCG estimate brackets the shift; LDL^T inertia then finds
         # the smallest verified one in a few factorizations.
-        estimate, _ = _min_eig_sparse(S if operator is None else operator, np.asarray(V, dtype=np.float64), seed,
-                                      maxiter=40)
+        if min_eig_estimate is None:
+            min_eig_estimate, _ = _min_eig_sparse(S if operator is None else operator, np.asarray(V, dtype=np.float64),
+                                                  seed, maxiter=40)
+        estimate = min_eig_estimate
         alpha = _rounding_margin(n, S.diagonal() + gershgorin)
         floor = max(2 * alpha + 1e-12 * scale, 0.98 * max(0.0, -estimate))
         resolution = 1e-9 * max(1.0, abs(math.fsum(y.tolist()))) / n

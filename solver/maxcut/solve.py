@@ -118,14 +118,17 @@ class _OneProcess:
         self.graph = graph
         self.n, self.m = graph.n, graph.m
 
-    def estimate(self, V: np.ndarray, seed: int) -> float:
-        return estimated_upper_bound(self.graph, V, seed=seed)
+    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, tuple[np.ndarray, float]]:
+        """The estimated bound, and what :meth:`bound` can reuse for the same V."""
+        value, y, min_eig = estimated_upper_bound(self.graph, V, seed=seed)
+        return value, (y, min_eig)
 
     def sdp(self, **kwargs) -> SDPResult:
         return burer_monteiro(self.graph, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int) -> BoundResult:
-        return dual_upper_bound(self.graph, V, seed=seed)
+    def bound(self, V: np.ndarray, seed: int, reuse: tuple[np.ndarray, float] | None = None) -> BoundResult:
+        y, min_eig = (None, None) if reuse is None else reuse
+        return dual_upper_bound(self.graph, V, seed=seed, dual=y, min_eig_estimate=min_eig)
 
     def fallback_bound(self, seconds: float) -> BoundResult:
         return positive_weight_bound(self.graph, seconds)
@@ -191,6 +194,7 @@ def relax_and_bound(
     prev = None
     gap = prev_gap = None
     while True:
+        reuse = None
         ranks.append(p)
         t = time.monotonic()
         sdp = engine.sdp(rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
@@ -204,7 +208,8 @@ def relax_and_bound(
             # bound (a short eigensolver run); the verified bound, the costly
             # part (G55: 8 s a time), is then computed once, at the last rank.
             t = time.monotonic()
-            gap = (engine.estimate(sdp.V, seed) - sdp.value) / max(abs(sdp.value), 1e-300)
+            estimate, reuse = engine.estimate(sdp.V, seed)
+            gap = (estimate - sdp.value) / max(abs(sdp.value), 1e-300)
             seconds["bound"] += time.monotonic() - t
             helped = prev_gap is None or gap <= 0.5 * prev_gap
             if gap > RANK_GAP and helped and not _rank_deficient(sdp.V):
@@ -212,7 +217,7 @@ def relax_and_bound(
                 continue
         t = time.monotonic()
         try:
-            bound = engine.bound(sdp.V, seed)
+            bound = engine.bound(sdp.V, seed, reuse)
         except KeyboardInterrupt:
             bound = engine.fallback_bound(time.monotonic() - t)
             status = "interrupted"
