@@ -22,7 +22,7 @@ from ..core.device import make_generator, resolve_device, resolve_dtype, single_
 from ..core.progress import Progress, for_phase
 from ..errors import check_option
 from ..graph import Graph
-from .bound import BoundResult, dual_upper_bound, estimated_upper_bound
+from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_time_cap, improve_cut
@@ -118,17 +118,17 @@ class _OneProcess:
         self.graph = graph
         self.n, self.m = graph.n, graph.m
 
-    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, tuple[np.ndarray, float]]:
+    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, tuple[np.ndarray, EigenGuess | None]]:
         """The estimated bound, and what :meth:`bound` can reuse for the same V."""
-        value, y, min_eig = estimated_upper_bound(self.graph, V, seed=seed)
-        return value, (y, min_eig)
+        value, y, guess = estimated_upper_bound(self.graph, V, seed=seed)
+        return value, (y, guess)
 
     def sdp(self, **kwargs) -> SDPResult:
         return burer_monteiro(self.graph, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int, reuse: tuple[np.ndarray, float] | None = None) -> BoundResult:
-        y, min_eig = (None, None) if reuse is None else reuse
-        return dual_upper_bound(self.graph, V, seed=seed, dual=y, min_eig_estimate=min_eig)
+    def bound(self, V: np.ndarray, seed: int, reuse: tuple[np.ndarray, EigenGuess | None] | None = None) -> BoundResult:
+        y, guess = (None, None) if reuse is None else reuse
+        return dual_upper_bound(self.graph, V, seed=seed, dual=y, eig_guess=guess)
 
     def fallback_bound(self, seconds: float) -> BoundResult:
         return positive_weight_bound(self.graph, seconds)
