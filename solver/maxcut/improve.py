@@ -37,7 +37,8 @@ from ..core.progress import PhaseProgress
 from ..errors import DerandWarning, check_option
 from ..graph import Graph
 
-__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_time_cap",
+__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_sweeps",
+           "default_time_cap",
            "improve_cut"]
 
 
@@ -61,16 +62,23 @@ _TENURE = 0.2
 # Annealing: starting inverse temperatures (in units of 1 / mean |w|), used in
 # turn (hotter than the first ladder (0.7, 1.0, 0.5): measured over 4 seeds,
 # G29 3404-3405 instead of 3388-3405, G2 and G18 up to neal's cut; G35 and
-# G51 the same within noise), cooled geometrically to _BETA_END over _SWEEPS
-# sweeps. beta = 1 accepts a move that loses one unit edge with probability
-# 1/e; at beta = 5 such a move is taken once in 150 tries, and colder sweeps
-# changed nothing. Runs of 10 000 sweeps to beta 5 (were 3000 to beta 12),
-# 8 rounds / stall 4 (were 24 / 12): over the 13 instances where derand fell
-# short of neal and 12 others, two seeds each, the cut was at least neal's in
-# 43 of 50 runs (was 30) in about the same time.
+# G51 the same within noise), cooled geometrically to _BETA_END over
+# default_sweeps(n) sweeps. beta = 1 accepts a move that loses one unit
+# edge with probability 1/e; at beta = 5 such a move is taken once in 150 tries, and colder sweeps
+# changed nothing (beta_end 12 -> 5: over 20 Gset graphs short of or close to
+# neal's cut, two seeds each, at least neal's cut in 28 of 40 runs, was 26).
+# Runs are longer on larger graphs (default_sweeps): 10 000 sweeps instead of
+# 3000 lifted G55 10 281 -> 10 289, G60 14 159 -> 14 176 and G81 14 048 ->
+# 14 052, while 10 000 everywhere (with 8 rounds / stall 4) lost cuts on the
+# dense n <= 2000 graphs, where more rounds of BLS pay more.
 _BETA_LADDER = (0.5, 0.25, 0.15, 0.35, 0.2)
 _BETA_END = 5.0
-_SWEEPS = 10_000
+
+
+def default_sweeps(n: int) -> int:
+    """Sweeps of one annealing run: 2 n, between 3000 and 10 000 (a larger graph needs slower cooling)."""
+    return int(min(10_000, max(3000, 2 * n)))
+
 
 # Layout of the integer and float state vectors the kernels share with the driver.
 _IT, _L, _OMEGA, _HASH, _PREV_HASH, _RNG, _BEST_IT, _LOCAL_OPTIMA, _STARTED, _LRU_HEAD, _LRU_TAIL = range(11)
@@ -441,22 +449,23 @@ class ImprovementResult:
 
 
 #: Rounds of the default improvement phase (``derand maxcut`` without a time budget).
-DEFAULT_ROUNDS = 8
+DEFAULT_ROUNDS = 24
 #: Rounds in a row without a better cut after which the default phase stops.
-DEFAULT_STALL = 4
+DEFAULT_STALL = 12
 
 
 def default_time_cap(n: int) -> float:
-    """Seconds after which the default improvement phase stops even short of its rounds: 1 s + 2 s per 1000 vertices, at most 12 s.
+    """Seconds after which the default improvement phase stops even short of its rounds: 1 s + 1.5 s per 1000 vertices, at most 10 s.
 
-    A round (an annealing run of 10 000 sweeps and a BLS episode of 20 n moves)
-    costs time roughly proportional to n on sparse graphs, so the default
-    phase ends by its rounds (reproducibly) and this cap only binds on dense
-    graphs or a very busy machine. The 12 s ceiling keeps G81 (n = 20 000)
-    under the annealer's time (neal, 10 x 10^4 sweeps: 41 s) end to end;
-    there 20 s of the phase measured no gain over the derandomized cut.
+    A round (an annealing run of 3000 to 10 000 sweeps and a BLS episode of
+    20 n moves) costs time roughly proportional to n on sparse graphs. Up to
+    a few thousand vertices the default phase ends by its rounds
+    (reproducibly); from about 5000 vertices, where runs are 10 000 sweeps
+    long, the cap ends it (G55, G60, G70, G81 measured: the best cut came
+    within the first 7 s), and keeps the whole pipeline there under the
+    annealer's time (neal, 10 x 10^4 sweeps: 12-42 s).
     """
-    return min(12.0, 1.0 + 2.0 * n / 1000.0)
+    return min(10.0, 1.0 + 1.5 * n / 1000.0)
 
 
 _warned_python = False
@@ -491,7 +500,7 @@ def improve_cut(
     time_limit: float | None = None,
     max_rounds: int | None = None,
     max_stall: int | None = DEFAULT_STALL,
-    sweeps: int = _SWEEPS,
+    sweeps: int | None = None,
     deadline: float | None = None,
     target: float | None = None,
     selection: str = "auto",
@@ -507,7 +516,7 @@ def improve_cut(
         best = start
         repeat (one round)
             x = best                                     # annealing run
-            for beta in geomspace(beta0, 5, 10000) / mean|w|:   # beta0 from a ladder, in turn
+            for beta in geomspace(beta0, 5, S) / mean|w|:   # beta0 from a ladder, in turn; S = 2n in [3000, 10^4]
                 for v in vertices: flip v if gain_v >= 0, else with prob. exp(beta gain_v)
                 best = max(best, x)                      # checked after every sweep
             C = x; for 20 n + 1000 moves:                # BLS episode (Benlic & Hao 2013)
@@ -540,9 +549,10 @@ def improve_cut(
         Stop after this many rounds.
     max_stall : int, optional
         Stop after this many rounds in a row without a better cut (default
-        4; ``None``: never).
+        12; ``None``: never).
     sweeps : int
-        Sweeps of an annealing run (default 10 000). When the clock alone ends
+        Sweeps of an annealing run (default :func:`default_sweeps`: 2 n,
+        between 3000 and 10 000). When the clock alone ends
         the search (``max_rounds`` and ``max_stall`` both ``None``), runs are
         shortened, down to 100 sweeps, so that at least four fit.
     deadline : float, optional
@@ -644,7 +654,7 @@ def improve_cut(
     scale = float(np.mean(np.abs(weights))) if weights.size else 1.0
     ladder = tuple(tune.get("ladder", _BETA_LADDER))
     beta_end = float(tune.get("beta_end", _BETA_END))
-    full_sweeps = int(sweeps)
+    full_sweeps = default_sweeps(n) if sweeps is None else int(sweeps)
 
     def bls_reset() -> None:
         t = time.monotonic()
