@@ -201,7 +201,7 @@ def maxcut(
     reg: Optional[float] = typer.Option(None, "--reg", help="Derandomization regularization lam (default: 0.003 * sum|w| / n)."),
     no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search and the improvement; output the derandomized cut."),
     no_improve: bool = typer.Option(False, "--no-improve", help="Skip the improvement phase (annealing restarts + breakout local search) after the 1-flip polish."),
-    improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 24 rounds or 12 without a better cut, capped at 1 s + 1.5 s per 1000 vertices)."),
+    improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 24 rounds or 12 without a better cut, capped at 1 s + 1 s per 1000 vertices)."),
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),

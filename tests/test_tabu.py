@@ -70,6 +70,24 @@ def test_numba_and_plain_python_make_the_same_moves(selection):
         assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
 
 
+@pytest.mark.parametrize("weights", ["unit", "signed"])
+def test_tabulated_acceptance_makes_the_same_moves_as_exp(weights):
+    # Integer weights use a per-sweep table of acceptance thresholds; halving
+    # every weight turns it off (non-integer weights) while every beta * gain
+    # product, hence every decision, stays exactly the same (powers of two).
+    g = random_graph(90, 0.12, 21, weights="unit")
+    if weights == "signed":
+        w = np.where(np.random.default_rng(2).random(g.m) < 0.5, -1.0, 1.0)
+        g = Graph.from_edges(g.n, g.edges[:, 0], g.edges[:, 1], w)
+    half = Graph.from_edges(g.n, g.edges[:, 0], g.edges[:, 1], g.weights / 2)
+    start = np.arange(g.n) % 2 == 0
+    a, b = (improve_cut(h, start, method="anneal", seed=5, max_rounds=3, max_stall=None, sweeps=150)
+            for h in (g, half))
+    assert a.moves > 1000
+    assert np.array_equal(a.sides, b.sides) and a.cut == 2 * b.cut
+    assert (a.moves, a.best_found_move) == (b.moves, b.best_found_move)
+
+
 @pytest.mark.parametrize("method", ["hybrid", "tabu"])
 def test_tree_and_scan_selection_make_the_same_moves(method):
     for g in SMALL[1::2] + [_toroidal_grid(8, 9, 1)]:

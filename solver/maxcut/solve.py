@@ -389,7 +389,7 @@ def solve_maxcut(
         Seconds for the improvement phase. Default: the time left before
         ``time_limit`` if one is given; else 24 rounds, or 12 rounds in a row
         without a better cut (reproducible), capped at
-        :func:`~solver.maxcut.improve.default_time_cap` (1 s + 1.5 s per 1000
+        :func:`~solver.maxcut.improve.default_time_cap` (1 s + 1 s per 1000
         vertices, at most 10 s). It also stops once the cut meets the
         certified upper bound (then provably optimal).
     max_iters : int
