@@ -475,7 +475,7 @@ DEFAULT_STALL = 12
 
 
 def default_time_cap(n: int) -> float:
-    """Seconds after which the default improvement phase stops even short of its rounds: 1 s + 1 s per 1000 vertices, at most 10 s.
+    """Seconds after which the default improvement phase stops: 1 s + 1 s per 1000 vertices, at most 10 s.
 
     A round (an annealing run of 3000 to 10 000 sweeps and a BLS episode of
     20 n moves) costs time roughly proportional to n on sparse graphs. On
