@@ -228,25 +228,32 @@ def maxcut(
         read_seconds = time.monotonic() - t
         with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
             result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
-                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters, time_limit=time_limit, seed=seed,
-                                  device=device.value, dtype=dtype.value, progress=bars)
+                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
+                                  time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
+                                  progress=bars)
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds
-        if output is not None:
-            t = time.monotonic()
-            write_assignment(output, g.labels, result.sides)
-            cert["seconds"]["write"] = time.monotonic() - t  # the cut file; the certificate comes after
-            cert["seconds"]["total"] += cert["seconds"]["write"]
-        if certificate is not None:
-            write_json(certificate, cert)
-        if json_out:
-            typer.echo(json.dumps(to_jsonable(cert), indent=2))
-        elif not quiet:
-            out.print(_maxcut_table(cert))
+        _report_maxcut(cert, g.labels, result.sides, output, certificate, json_out, quiet)
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _report_maxcut(cert: dict, labels, sides, output: Optional[Path], certificate: Optional[Path], json_out: bool,
+                   quiet: bool) -> None:
+    """Write the cut and the certificate (each atomically) and print the summary or the JSON."""
+    if output is not None:
+        t = time.monotonic()
+        write_assignment(output, labels, sides)
+        cert["seconds"]["write"] = time.monotonic() - t  # the cut file; the certificate comes after
+        cert["seconds"]["total"] += cert["seconds"]["write"]
+    if certificate is not None:
+        write_json(certificate, cert)
+    if json_out:
+        typer.echo(json.dumps(to_jsonable(cert), indent=2))
+    elif not quiet:
+        out.print(_maxcut_table(cert))
 
 
 def _maxcut_distributed(graph: Path, format: GraphFormat, output: Optional[Path], certificate: Optional[Path],
@@ -268,18 +275,8 @@ def _maxcut_distributed(graph: Path, format: GraphFormat, output: Optional[Path]
                 result = solve_maxcut_distributed(group, load, progress=bars, **options)
             if result is None:
                 return
-            cert = result.certificate()
-            if output is not None:
-                t = time.monotonic()
-                write_assignment(output, result.graph.labels, result.sides)
-                cert["seconds"]["write"] = time.monotonic() - t
-                cert["seconds"]["total"] += cert["seconds"]["write"]
-            if certificate is not None:
-                write_json(certificate, cert)
-            if json_out:
-                typer.echo(json.dumps(to_jsonable(cert), indent=2))
-            elif not quiet:
-                out.print(_maxcut_table(cert))
+            _report_maxcut(result.certificate(), result.graph.labels, result.sides, output, certificate, json_out,
+                           quiet)
     finally:
         shutdown()
         _SILENT = False
