@@ -127,12 +127,8 @@ def _min_eig_sparse(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed:
     distributed one: :class:`solver.distributed.bound.ShardedDualOperator`)."""
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(np.hstack([V, rng.standard_normal((V.shape[0], 4))]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        vals, vecs = spla.lobpcg(S, Q, largest=False, tol=1e-7, maxiter=maxiter)
-    i = int(np.argmin(vals))
-    x = vecs[:, i]
-    return float(vals[i]), float(np.linalg.norm(S @ x - vals[i] * x) / max(np.linalg.norm(x), 1e-300))
+    guess = _lobpcg_min(S, Q, tol=1e-7, maxiter=maxiter)
+    return guess.value, guess.residual
 
 
 @dataclass(frozen=True)
@@ -144,9 +140,9 @@ class EigenGuess:
     block: np.ndarray
 
 
-def _min_eig_guess(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: int, *, start: EigenGuess | None = None,
-                   rounds: int = 1, block: int = 16, maxiter: int = 40, rel: float = 0.02,
-                   atol: float = 0.0) -> EigenGuess:
+def _min_eig_guess(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: int, *,
+                   start: EigenGuess | None = None, rounds: int = 1, block: int = 16, maxiter: int = 40,
+                   rel: float = 0.02, atol: float = 0.0) -> EigenGuess:
     """A quick lambda_min guess by LOBPCG on V's ``block`` leading left singular vectors
     plus two random ones (or from ``start``'s Ritz block), restarted from its own
     Ritz vectors, at most ``rounds`` runs of ``maxiter`` iterations, until the
@@ -155,24 +151,28 @@ def _min_eig_guess(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: 
     G60 (n = 7000, SDP rank 64): 1.9 % off after one run, 0.05 % after two;
     a block of all of V (68 vectors) took 5.9 s for the same.
     """
+    guess, X = start, None
     if start is None:
         rng = np.random.default_rng(seed)
         U = np.linalg.svd(np.asarray(V, dtype=np.float64), full_matrices=False)[0][:, :block]
         X, _ = np.linalg.qr(np.hstack([U, rng.standard_normal((S.shape[0], 2))]))
-        guess = None
-    else:
-        X, guess = start.block, start
     for _ in range(rounds):
         if guess is not None and guess.residual <= max(rel * abs(guess.value), atol):
             break
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            vals, X = spla.lobpcg(S, X, largest=False, tol=1e-9, maxiter=maxiter)
-        i = int(np.argmin(vals))
-        x = X[:, i]
-        residual = float(np.linalg.norm(S @ x - vals[i] * x) / max(np.linalg.norm(x), 1e-300))
-        guess = EigenGuess(float(vals[i]), residual, X)
+        guess = _lobpcg_min(S, guess.block if guess is not None else X, tol=1e-9, maxiter=maxiter)
     return guess
+
+
+def _lobpcg_min(S: sp.csr_matrix | spla.LinearOperator, X: np.ndarray, *, tol: float, maxiter: int) -> EigenGuess:
+    """One LOBPCG run for the smallest eigenvalues from the block X: the lowest Ritz value,
+    its residual norm ||S x - theta x|| / ||x||, and the Ritz block."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vals, X = spla.lobpcg(S, X, largest=False, tol=tol, maxiter=maxiter)
+    i = int(np.argmin(vals))
+    x = X[:, i]
+    residual = float(np.linalg.norm(S @ x - vals[i] * x) / max(np.linalg.norm(x), 1e-300))
+    return EigenGuess(float(vals[i]), residual, X)
 
 
 def _rcm_bandwidth(S: sp.csr_matrix) -> int:
@@ -322,12 +322,13 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
     start = time.monotonic()
     n = graph.n
     y = _dual_vector(graph, V) if dual is None else np.asarray(dual, dtype=np.float64)
+    dual_sum = math.fsum(y.tolist())
     S = (sp.diags(y) - 0.25 * graph.laplacian).tocsr()
     scale = max(1.0, float(np.max(np.abs(S.diagonal()), initial=0.0)))
     gershgorin = _gershgorin_shift(S) * (1 + 4 * n * _U)
 
     def result(shift, estimate, method, verified, alpha):
-        return BoundResult(_upper_sum(y, n, shift), math.fsum(y.tolist()), shift, estimate, method, verified,
+        return BoundResult(_upper_sum(y, n, shift), dual_sum, shift, estimate, method, verified,
                            alpha, time.monotonic() - start)
 
     bandwidth = _rcm_bandwidth(S) if n > 200 else n
@@ -338,8 +339,8 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
         Sd = S.toarray()
         # First a cheap guess: LOBPCG on a small block (V's leading singular
         # directions span most of the near-null space of S), its Ritz value
-        # widened by 5 % (then also by the residual) (G38, n = 2000: 0.1 s instead of
-        # LAPACK's 0.7 s; the bound moves by ~0.05 n |lambda_min|, 0.01 there).
+        # widened by 5 %, then also by the residual: G38, n = 2000, 0.1 s
+        # instead of LAPACK's 0.7 s; the bound moves by ~0.05 n |lambda_min|.
         # If that Cholesky fails, LAPACK's eigenvalue as before. Only the
         # Cholesky verifies, so the bound is safe either way.
         guess = (eig_guess or _min_eig_guess(S, V, seed)) if n > 200 else None
@@ -373,11 +374,11 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
         t = time.monotonic()
         verified = _ldl_ok(S, floor - alpha)
         if not verified and time.monotonic() - t > 0.2:
-            guess = _min_eig_guess(target, V, seed, start=guess, rounds=2, atol=1e-7 * abs(math.fsum(y.tolist())) / n)
+            guess = _min_eig_guess(target, V, seed, start=guess, rounds=2, atol=1e-7 * abs(dual_sum) / n)
             floor = max(floor, 1.01 * max(0.0, -guess.value))
             verified = _ldl_ok(S, floor - alpha)
         estimate = guess.value
-        resolution = 1e-9 * max(1.0, abs(math.fsum(y.tolist()))) / n
+        resolution = 1e-9 * max(1.0, abs(dual_sum)) / n
         shift = floor if verified else _inertia_shift(S, alpha, floor, gershgorin + alpha, resolution,
                                                       floor_fails=True)
         if shift < gershgorin + alpha:

@@ -126,7 +126,8 @@ class _OneProcess:
     def sdp(self, **kwargs) -> SDPResult:
         return burer_monteiro(self.graph, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int, reuse: tuple[np.ndarray, EigenGuess | None] | None = None) -> BoundResult:
+    def bound(self, V: np.ndarray, seed: int,
+              reuse: tuple[np.ndarray, EigenGuess | None] | None = None) -> BoundResult:
         y, guess = (None, None) if reuse is None else reuse
         return dual_upper_bound(self.graph, V, seed=seed, dual=y, eig_guess=guess)
 
