@@ -535,12 +535,13 @@ def improve_cut(
     Pseudocode (``hybrid``; ``anneal`` leaves out the BLS episodes, ``tabu``
     the annealing runs and keeps one BLS run going)::
 
-        best = start
+        best = x = start
         repeat (one round)
-            x = best                                     # annealing run
-            for beta in geomspace(beta0, 5, S) / mean|w|:   # beta0 from a ladder, in turn; S = 2n in [3000, 10^4]
-                for v in vertices: flip v if gain_v >= 0, else with prob. exp(beta gain_v)
-                best = max(best, x)                      # checked after every sweep
+            if not the first round:                      # the first: BLS from the start itself
+                x = best                                 # annealing run
+                for beta in geomspace(beta0, 5, S) / mean|w|:   # beta0 from a ladder, in turn; S = 2n in [3000, 10^4]
+                    for v in vertices: flip v if gain_v >= 0, else with prob. exp(beta gain_v)
+                    best = max(best, x)                  # checked after every sweep
             C = x; for 20 n + 1000 moves:                # BLS episode (Benlic & Hao 2013)
                 C = steepest ascent from C (best improving flip until none)
                 best = max(best, C); omega = 0 if C improved best else omega + 1
@@ -737,7 +738,10 @@ def improve_cut(
             before = fstate[_BEST]
             code = _CHUNK_DONE
             out_of_time = False
-            if method in ("anneal", "hybrid"):
+            # hybrid: the first round is a BLS episode from the start itself (the
+            # derandomized cut is a strong start; an annealing run would first
+            # melt it), every later round an annealing run and then BLS.
+            if method == "anneal" or (method == "hybrid" and rounds > 0):
                 x[:] = best_x
                 bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
                 if adapt_sweeps:  # at least four runs fit in the time
@@ -763,7 +767,9 @@ def improve_cut(
                         break
             if method in ("tabu", "hybrid") and code != _TARGET and not out_of_time:
                 if method == "hybrid":
-                    bls_reset()  # BLS starts from where the annealing run ended
+                    if rounds == 0:
+                        x[:] = best_x
+                    bls_reset()  # BLS starts from where the annealing run ended (or from the start)
                 end = int(istate[_IT]) + episode
                 while True:
                     t = time.monotonic()
