@@ -70,6 +70,19 @@ def test_numba_and_plain_python_make_the_same_moves(selection):
         assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
 
 
+def test_the_hybrid_search_starts_with_a_bls_episode_from_the_start_itself():
+    # Round 0 of "hybrid" is the BLS episode alone, from the given cut (no
+    # annealing run melts it first): the same moves as "tabu"'s first episode.
+    for g in SMALL[2::3] + [_toroidal_grid(10, 11, 4)]:
+        start = one_flip_local_search(g, np.arange(g.n) % 2 == 0).sides
+        a, b = (improve_cut(g, start, method=method, seed=6, max_rounds=1, sweeps=500) for method in ("hybrid", "tabu"))
+        assert np.array_equal(a.sides, b.sides) and a.cut == b.cut
+        assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
+        two = improve_cut(g, start, method="hybrid", seed=6, max_rounds=2, sweeps=500)
+        # The second round is an annealing run (hot at first: many flips per sweep) and another episode.
+        assert two.moves > 2 * a.moves + g.n
+
+
 @pytest.mark.parametrize("weights", ["unit", "signed"])
 def test_tabulated_acceptance_makes_the_same_moves_as_exp(weights):
     # Integer weights use a per-sweep table of acceptance thresholds; halving
