@@ -415,7 +415,7 @@ class ImprovementResult:
     method : str
         ``hybrid``, ``anneal`` or ``tabu``.
     rounds : int
-        Completed rounds: an annealing run, a BLS episode, or (hybrid) both.
+        Completed rounds: an annealing run, a BLS episode, or (hybrid) both (its first round: the BLS episode alone).
     moves : int
         Vertex flips, by annealing and by BLS.
     local_optima : int
