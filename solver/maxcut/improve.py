@@ -739,8 +739,10 @@ def improve_cut(
             code = _CHUNK_DONE
             out_of_time = False
             # hybrid: the first round is a BLS episode from the start itself (the
-            # derandomized cut is a strong start; an annealing run would first
-            # melt it), every later round an annealing run and then BLS.
+            # derandomized cut is a strong start, which an annealing run's hot
+            # first sweeps leave behind: regular:3:1000 stayed at 1378 over 12
+            # such rounds, the episode finds 1379-1380 in 10 ms), every later
+            # round an annealing run and then BLS.
             if method == "anneal" or (method == "hybrid" and rounds > 0):
                 x[:] = best_x
                 bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
