@@ -15,31 +15,44 @@ instance by instance, on the medians, and run by run within each seed.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 from pathlib import Path
 
-
-def _float(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
+from solver.benchmark.maxcut import MAXCUT_COLUMNS
+from solver.benchmark.report import maxcut_summary, read_rows, write_rows
+from solver.io import atomic_write
 
 
-def load(folder: Path) -> dict[int, dict[tuple[str, str], dict]]:
-    """{seed: {(instance, method): row}} from folder/seed<N>/results.csv, rows with status ok only."""
+def load(folder: Path) -> dict[int, list[dict]]:
+    """{seed: rows of folder/seed<N>/results.csv}, typed as the benchmark reads them back."""
     runs = {}
-    for sub in sorted(folder.glob("seed*")):
-        path = sub / "results.csv"
-        if not sub.name[4:].isdigit() or not path.is_file():
-            continue
-        with path.open(newline="") as fh:
-            runs[int(sub.name[4:])] = {(r["instance"], r["method"]): r for r in csv.DictReader(fh)
-                                       if r.get("status") == "ok" and _float(r.get("cut")) is not None}
+    for sub in folder.glob("seed*"):
+        if sub.name[4:].isdigit() and (sub / "results.csv").is_file():
+            runs[int(sub.name[4:])] = read_rows(sub / "results.csv", MAXCUT_COLUMNS)
     if not runs:
         raise SystemExit(f"error: no {folder}/seed<N>/results.csv found")
-    return runs
+    return dict(sorted(runs.items()))
+
+
+def median_rows(runs: dict[int, list[dict]]) -> list[dict]:
+    """One row per (instance, method) that every seed ran: the median cut and the median seconds."""
+    by: dict[tuple[str, str], list[dict]] = {}
+    for rows in runs.values():
+        for r in rows:
+            if r["status"] in ("ok", "time_limit") and r["cut"] is not None:
+                by.setdefault((r["instance"], r["method"]), []).append(r)
+    out = []
+    for (instance, method), got in by.items():
+        if len(got) != len(runs):
+            continue  # compared only where every seed ran
+        cut = statistics.median(r["cut"] for r in got)
+        best, bound = got[0]["best_known"], got[0]["upper_bound"]
+        out.append({"instance": instance, "method": method, "n": got[0]["n"], "status": "ok", "cut": cut,
+                    "seconds": statistics.median(r["seconds"] for r in got), "best_known": best,
+                    "ratio_best_known": cut / best if best else None,
+                    "certified_ratio": cut / bound if bound else None,
+                    "cuts": "/".join(f"{r['cut']:g}" for r in got)})
+    return out
 
 
 def main() -> None:
@@ -48,80 +61,62 @@ def main() -> None:
     ap.add_argument("--method", default="derand", help="the method compared against each other one")
     args = ap.parse_args()
     runs = load(args.folder)
-    seeds = sorted(runs)
-    instances = list(dict.fromkeys(i for s in seeds for (i, _) in runs[s]))
-    methods = list(dict.fromkeys(m for s in seeds for (_, m) in runs[s]))
-    if args.method not in methods:
-        raise SystemExit(f"error: --method {args.method!r} is not in the runs (methods: {', '.join(methods)})")
-    others = [m for m in methods if m != args.method]
-
-    rows, med = [], {}
-    for inst in instances:
-        row = {"instance": inst}
-        for m in methods:
-            got = [runs[s][(inst, m)] for s in seeds if (inst, m) in runs[s]]
-            if len(got) != len(seeds):
-                continue  # compared only where every seed ran
-            cuts = [float(r["cut"]) for r in got]
-            secs = [float(r["seconds"]) for r in got]
-            med[inst, m] = (statistics.median(cuts), statistics.median(secs))
-            row["n"], row["best_known"] = got[0]["n"], got[0].get("best_known", "")
-            row[f"{m}_cuts"] = "/".join(f"{c:g}" for c in cuts)
-            row[f"{m}_median_cut"] = f"{med[inst, m][0]:g}"
-            row[f"{m}_median_seconds"] = f"{med[inst, m][1]:.2f}"
-        rows.append(row)
-
+    seeds = list(runs)
+    med = median_rows(runs)
+    summary = maxcut_summary(med, reference=args.method)
+    if args.method not in summary["methods"]:
+        raise SystemExit(f"error: --method {args.method!r} is not in the runs "
+                         f"(methods: {', '.join(summary['methods'])})")
+    per_seed = {s: maxcut_summary(rows, reference=args.method)["wins"] for s, rows in runs.items()}
+    by = {(r["instance"], r["method"]): r for r in med}
+    instances, methods = summary["instances"], list(summary["methods"])
     me = args.method
+    others = [m for m in methods if m != me]
+
     lines = [f"# {me} against {', '.join(others)} over seeds {', '.join(map(str, seeds))}", "",
              f"Each seed is one run of `derand benchmark maxcut ... --seed N --out {args.folder}/seedN` "
              f"(its command and machine are in seedN/results.md); medians per instance over the seeds.", "",
              "## Summary", ""]
     for o in others:
-        both = [i for i in instances if (i, me) in med and (i, o) in med]
-        ge = [i for i in both if med[i, me][0] >= med[i, o][0]]
-        fast = [i for i in ge if med[i, me][1] <= med[i, o][1]]
-        lines.append(f"- median cut of {me} >= {o}'s: **{len(ge)} of {len(both)}** instances "
-                     f"({len(fast)} of them in no more median wall time)")
-        per_seed = []
-        for s in seeds:
-            pairs = [i for i in both if (i, me) in runs[s] and (i, o) in runs[s]]
-            cut = lambda i, m: float(runs[s][i, m]["cut"])  # noqa: E731
-            sec = lambda i, m: float(runs[s][i, m]["seconds"])  # noqa: E731
-            g = [i for i in pairs if cut(i, me) >= cut(i, o)]
-            f = [i for i in g if sec(i, me) <= sec(i, o)]
-            per_seed.append(f"seed {s}: {len(g)} of {len(pairs)} ({len(f)} in no more time)")
-        lines.append(f"- run by run, {me}'s cut >= {o}'s: " + "; ".join(per_seed))
-        lost = [i for i in both if i not in ge]
-        slow = [i for i in ge if i not in fast]
+        w = summary["wins"][o]
+        lines.append(f"- median cut of {me} >= {o}'s: **{w['ge']} of {w['of']}** instances "
+                     f"({w['ge_in_no_more_time']} of them in no more median wall time)")
+        lines.append(f"- run by run, {me}'s cut >= {o}'s: " + "; ".join(
+            f"seed {s}: {w[o]['ge']} of {w[o]['of']} ({w[o]['ge_in_no_more_time']} in no more time)"
+            for s, w in per_seed.items()))
+        both = [i for i in instances if (i, me) in by and (i, o) in by]
+        lost = [i for i in both if by[i, me]["cut"] < by[i, o]["cut"]]
+        slow = [i for i in both if i not in lost and by[i, me]["seconds"] > by[i, o]["seconds"]]
         if lost:
             lines.append(f"- median cut below {o}'s: " + ", ".join(
-                f"{i} ({med[i, me][0]:g} vs {med[i, o][0]:g})" for i in lost))
+                f"{i} ({by[i, me]['cut']:g} vs {by[i, o]['cut']:g})" for i in lost))
         if slow:
             lines.append(f"- median time above {o}'s: " + ", ".join(
-                f"{i} ({med[i, me][1]:.2f} s vs {med[i, o][1]:.2f} s)" for i in slow))
+                f"{i} ({by[i, me]['seconds']:.2f} s vs {by[i, o]['seconds']:.2f} s)" for i in slow))
     lines += ["", "| method | mean median cut / best known (instances) | median reaches best known | "
               "mean median seconds | median seconds / " + me + " (geo. mean) |", "|---|---:|---:|---:|---:|"]
-    for m in methods:
-        known = [(i, _float(r.get("best_known"))) for i, r in zip(instances, rows)]
-        known = [(i, b) for i, b in known if b and (i, m) in med]
-        ratio = statistics.fmean(med[i, m][0] / b for i, b in known) if known else float("nan")
-        reached = sum(med[i, m][0] >= b for i, b in known)
-        secs = [med[i, m][1] for i in instances if (i, m) in med]
-        rel = [med[i, m][1] / med[i, me][1] for i in instances if (i, m) in med and (i, me) in med
-               and med[i, me][1] > 0]
-        geo = statistics.geometric_mean(rel) if rel else float("nan")
-        lines.append(f"| {m} | {ratio:.4f} ({len(known)}) | {reached} of {len(known)} | "
-                     f"{statistics.fmean(secs):.2f} | {geo:.2f} |")
+    for m, f in summary["methods"].items():
+        lines.append(f"| {m} | {f['mean_ratio_best_known']:.4f} ({f['with_best_known']}) | "
+                     f"{f['reached_best_known']} of {f['with_best_known']} | {f['mean_seconds']:.2f} | "
+                     f"{f['time_ratio']:.2f} |")
+
     cols = ["instance", "n", "best_known"] + [f"{m}_{k}" for m in methods for k in ("cuts", "median_cut",
                                                                                      "median_seconds")]
+    table = []
+    for i in instances:
+        row = {}
+        for m in methods:
+            r = by.get((i, m))
+            if r is not None:
+                row.update({"instance": i, "n": r["n"], "best_known": "" if r["best_known"] is None
+                            else f"{r['best_known']:g}", f"{m}_cuts": r["cuts"], f"{m}_median_cut": f"{r['cut']:g}",
+                            f"{m}_median_seconds": f"{r['seconds']:.2f}"})
+        table.append(row)
     lines += ["", "## Per instance (cuts by seed, medians)", "",
               "| " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
-    (args.folder / "summary.md").write_text("\n".join(lines) + "\n")
-    with (args.folder / "summary.csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
-        w.writeheader()
-        w.writerows({c: r.get(c, "") for c in cols} for r in rows)
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in table]
+    atomic_write(args.folder / "summary.md", "\n".join(lines) + "\n")
+    write_rows(args.folder / "summary.csv", table, cols)
     print("\n".join(lines[:lines.index("## Per instance (cuts by seed, medians)")]))
 
 

@@ -38,8 +38,7 @@ from ..errors import DerandWarning, check_option
 from ..graph import Graph
 
 __all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_sweeps",
-           "default_time_cap",
-           "improve_cut"]
+           "default_time_cap", "improve_cut"]
 
 
 #: The searches :func:`improve_cut` runs.
