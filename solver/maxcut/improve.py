@@ -479,12 +479,13 @@ def default_time_cap(n: int) -> float:
     A round (an annealing run of 3000 to 10 000 sweeps and a BLS episode of
     20 n moves) costs time roughly proportional to n on sparse graphs. On
     most graphs up to a few thousand vertices the default phase ends by its
-    rounds (reproducibly); on the n = 2000 planar-like Gset graphs and from
-    about 4000 vertices, where runs are 8000-10 000 sweeps long, the cap ends
-    it. Measured: the best cut came within the first 3 s on G37, G38, G42
-    (n = 2000) and within 7 s on G55-G81, so the cap keeps the whole
-    pipeline near or under the annealer's time (neal, 10 x 10^4 sweeps:
-    6-7 s at n = 2000, 12-42 s on G55-G81).
+    rounds (reproducibly); at n = 2000 the cap ends it on some graphs and
+    seeds (seeds 0 and 1: G38 both times, its best cut found by 1.7-2.1 s;
+    G23 and G35 once; G37 and G42 never), and from about 4000 vertices,
+    where runs are 8000-10 000 sweeps long, it usually does (regular:3:4000:
+    best cut at 3-4 s of 5 s; G55-G81 within 7 s). The whole pipeline then
+    stays under the annealer's time (neal, 10 x 10^4 sweeps: 6-8 s at
+    n = 2000, 12-42 s on G55-G81).
     """
     return min(10.0, 1.0 + n / 1000.0)
 
