@@ -716,6 +716,9 @@ def benchmark_maxcut_command(
     threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (default: torch's)."),
     resume: bool = typer.Option(False, "--resume", help="Keep DIR/results.csv and run only the (instance, method) "
                                 "pairs missing or failed there."),
+    match_time: Optional[str] = typer.Option(None, "--match-time", help="METHOD: an equal-time comparison; it runs "
+                                             "first on each instance and every other method gets 0.97 x its wall "
+                                             "time there as a time limit."),
     no_bound: bool = typer.Option(False, "--no-bound", help="Leave upper_bound empty where no method computed the "
                                   "SDP."),
     no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
@@ -733,7 +736,7 @@ def benchmark_maxcut_command(
                                       best_known_files=best_known or (), seed=seed, device=device.value,
                                       options={"cvxpy_max_n": cvxpy_max_n, "cvxpy_solver": cvxpy_solver.value.upper()},
                                       upper_bound=not no_bound, resume=resume, plots=not no_plots, command=command,
-                                      progress=bar)
+                                      progress=bar, match_time=match_time)
         _benchmark_finish(report, out_dir, quiet, _maxcut_benchmark_table(report))
 
 

@@ -15,7 +15,7 @@ from solver.baselines import cvxpy_available, gw_expected_value, hyperplane_roun
 from solver.baselines.projections import pca_map
 from solver.benchmark import (JL_COLUMNS, MAXCUT_COLUMNS, MAXCUT_METHODS, MethodRun, benchmark_jl, benchmark_maxcut,
                               generate_graph, load_best_known, run_jl_benchmark, run_maxcut_benchmark)
-from solver.benchmark.maxcut import register_maxcut_method
+from solver.benchmark.maxcut import MATCH_FRACTION, register_maxcut_method
 from solver.cli import app
 from solver.errors import InputError, OptionError
 from solver.io import read_graph
@@ -187,6 +187,34 @@ def test_time_limits_and_bad_options():
         run_maxcut_benchmark([g], trials=0)
 
 
+def test_match_time_runs_the_reference_first_and_gives_the_others_its_time(tmp_path):
+    limits = []
+    register_maxcut_method("ref", lambda ctx: MethodRun(1.0, seconds=2.0), description="takes 2 s")
+    register_maxcut_method("probe", lambda ctx: limits.append(ctx.time_limit) or MethodRun(2.0),
+                           description="records its time limit")
+    try:
+        rows, _ = run_maxcut_benchmark(["torus:3:4"], methods=["probe", "ref"], match_time="ref", device="cpu",
+                                       upper_bound=False)
+        assert [r["method"] for r in rows] == ["ref", "probe"]
+        assert limits == [pytest.approx(MATCH_FRACTION * 2.0)]
+        assert "time limit 1.94 s (0.97 x ref's)" in rows[1]["note"]
+        # A smaller limit of its own wins, and then no note.
+        rows, _ = run_maxcut_benchmark(["torus:3:4"], methods=["ref", "probe"], match_time="ref", device="cpu",
+                                       time_limits={"probe": 1.0}, upper_bound=False)
+        assert limits[-1] == 1.0 and rows[1]["note"] == ""
+        # Resumed: the reference is not run again, its seconds come from results.csv.
+        out = tmp_path / "bench"
+        benchmark_maxcut(["torus:3:4"], out, methods=["ref"], device="cpu", upper_bound=False, plots=False)
+        again = benchmark_maxcut(["torus:3:4"], out, methods=["ref", "probe"], device="cpu", upper_bound=False,
+                                 plots=False, resume=True, match_time="ref")
+        assert len(again.rows) == 2 and limits[-1] == pytest.approx(MATCH_FRACTION * 2.0)
+        with pytest.raises(OptionError, match="'match_time' parameter must be one of the methods run"):
+            run_maxcut_benchmark(["torus:3:4"], methods=["probe"], match_time="ref")
+    finally:
+        MAXCUT_METHODS.pop("ref", None)
+        MAXCUT_METHODS.pop("probe", None)
+
+
 @pytest.mark.skipif(not cvxpy_available(), reason="needs cvxpy (the gw extra)")
 def test_gw_cvxpy_agrees_with_burer_monteiro_and_skips_large_graphs():
     rows, _ = run_maxcut_benchmark([str(KARATE), "regular:3:40"], methods=["gw-bm", "gw-cvxpy"], trials=200,
@@ -289,6 +317,7 @@ def test_cli_maxcut_benchmark(tmp_path):
     (["--time-limit", "foo=3"], "unknown method 'foo'"),
     (["--trials", "0"], "The 'trials' parameter must be a positive integer. Got 0"),
     (["--threads", "0"], "The 'threads' parameter"),
+    (["--match-time", "neal", "--methods", "random"], "The 'match_time' parameter must be one of the methods run"),
 ])
 def test_cli_maxcut_benchmark_bad_options(tmp_path, args, message):
     res = runner.invoke(app, ["benchmark", "maxcut", "torus:3:3", "--out", str(tmp_path / "o"), "-q"] + args)

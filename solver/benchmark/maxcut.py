@@ -27,7 +27,7 @@ from .instances import GraphSpec, default_gset_dir, load_best_known, load_graph,
 from .report import (machine_description, matplotlib_available, maxcut_markdown, maxcut_plots, maxcut_summary,
                      read_rows, write_rows)
 
-__all__ = ["MAXCUT_COLUMNS", "MAXCUT_METHODS", "BenchmarkReport", "MaxCutMethod", "MethodContext", "MethodRun",
+__all__ = ["MATCH_FRACTION", "MAXCUT_COLUMNS", "MAXCUT_METHODS", "BenchmarkReport", "MaxCutMethod", "MethodContext", "MethodRun",
            "available_maxcut_methods", "benchmark_maxcut", "register_maxcut_method", "run_maxcut_benchmark"]
 
 #: Columns of ``results.csv``, in order.
@@ -130,6 +130,11 @@ class MaxCutMethod:
 
 #: The registry, in report order.
 MAXCUT_METHODS: dict[str, MaxCutMethod] = {}
+
+#: In an equal-time run (``match_time``), the share of the reference method's
+#: wall time the other methods get: their deadline is checked every ~20 ms
+#: (derand's improvement phase), and the result is assembled after it.
+MATCH_FRACTION = 0.97
 
 
 def register_maxcut_method(name: str, run: Callable[[MethodContext], MethodRun], *, description: str,
@@ -338,6 +343,8 @@ def run_maxcut_benchmark(
     skip: Callable[[str, str], bool] | None = None,
     on_instance: Callable[[list[dict]], None] | None = None,
     progress: Callable[[str, float, float], None] | None = None,
+    match_time: str | None = None,
+    reference_seconds: Callable[[str], float | None] | None = None,
 ) -> tuple[list[dict], str]:
     """Run ``methods`` on every graph; return one row per (instance, method) and the run's status.
 
@@ -375,6 +382,13 @@ def run_maxcut_benchmark(
         ``on_instance(rows_so_far)`` after every instance.
     progress : callable, optional
         ``progress(label, done, total)`` per (instance, method) step.
+    match_time : str, optional
+        An equal-time comparison: this method runs first on each instance,
+        and every other method gets :data:`MATCH_FRACTION` of the wall time
+        it took there as its time limit (or its own limit, if smaller).
+    reference_seconds : callable, optional
+        ``reference_seconds(instance)``: the ``match_time`` method's seconds
+        from an earlier run, where ``skip`` leaves it out (resume).
 
     Returns
     -------
@@ -388,6 +402,8 @@ def run_maxcut_benchmark(
                  "a positive integer", trials)
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
     limits = check_time_limits(time_limits, list(MAXCUT_METHODS))
+    check_option(match_time is None or match_time in method_names, "match_time",
+                 f"one of the methods run ({', '.join(method_names)})", match_time)
     resolve_device(device)  # fail early on cuda without a GPU
     best_known = best_known or {}
     options = dict(options or {})
@@ -398,6 +414,8 @@ def run_maxcut_benchmark(
     status = "complete"
     for spec in specs:
         todo = [m for m in method_names if skip is None or not skip(spec.name, m)]
+        if match_time in todo:  # the reference runs first: the others' time limits come from it
+            todo.insert(0, todo.pop(todo.index(match_time)))
         if not todo:
             step += len(method_names)
             continue
@@ -421,8 +439,14 @@ def run_maxcut_benchmark(
         for name in todo:
             if progress is not None:
                 progress(f"{spec.name}: {name}", step, total)
+            own = limit = _limit_for(name, limits, MAXCUT_METHODS)
+            if match_time is not None and name != match_time:
+                limit = _matched_limit(own, runs.get(match_time), reference_seconds, spec.name)
             runs[name] = _run_one(name, graph, shared, seed=seed, trials=trials, device=device, options=options,
-                                  time_limit=_limit_for(name, limits, MAXCUT_METHODS))
+                                  time_limit=limit)
+            if limit != own:
+                matched = f"time limit {limit:.2f} s ({MATCH_FRACTION:g} x {match_time}'s)"
+                runs[name] = replace(runs[name], note="; ".join(x for x in (runs[name].note, matched) if x))
             step += 1
             if runs[name].status == "interrupted":
                 status = "interrupted"
@@ -453,6 +477,19 @@ def run_maxcut_benchmark(
     if progress is not None:
         progress("done", step, total)
     return rows, status
+
+
+def _matched_limit(limit: float | None, reference: MethodRun | None,
+                   reference_seconds: Callable[[str], float | None] | None, instance: str) -> float | None:
+    """A method's time limit in an equal-time run: MATCH_FRACTION of the reference's seconds, or its own if less."""
+    if reference is not None:
+        seconds = reference.seconds if reference.status in ("ok", "time_limit") else None
+    else:
+        seconds = None if reference_seconds is None else reference_seconds(instance)
+    if seconds is None or not seconds > 0:
+        return limit  # the reference failed or has no time here: nothing to match
+    matched = MATCH_FRACTION * float(seconds)
+    return matched if limit is None else min(limit, matched)
 
 
 def _run_one(name: str, graph: Graph, shared: _Shared, *, seed: int, trials: int, device: str, options: dict,
@@ -580,6 +617,10 @@ def benchmark_maxcut(
     known = load_best_known(*files)
     previous = read_rows(csv_path, MAXCUT_COLUMNS) if resume and csv_path.exists() else []
     done = {(r["instance"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
+    seconds_done = {(r["instance"], r["method"]): r["seconds"] for r in previous if r["status"] in ("ok", "time_limit")}
+    match_time = kwargs.get("match_time")
+    if match_time is not None:
+        kwargs.setdefault("reference_seconds", lambda instance: seconds_done.get((instance, match_time)))
     keys = ("instance", "method")
     rows, status = run_maxcut_benchmark(
         specs, trials=trials, device=device, best_known=known, gset_dir=gset_dir,
