@@ -131,6 +131,25 @@ def test_the_time_limit_is_respected(method):
     assert res.cut >= res.start_cut and res.moves > 0
 
 
+def test_a_time_budget_takes_the_same_moves_as_a_round_budget_while_full_runs_fit():
+    # Where four full annealing runs fit in the budget, the clock only decides
+    # where the search stops: up to there it makes the moves of a search
+    # ended by rounds (the sweep time is measured, not guessed).
+    g = _toroidal_grid(20, 20, 2)
+    start = np.zeros(g.n, dtype=bool)
+    timed = improve_cut(g, start, seed=5, time_limit=1.0, max_stall=None)
+    assert timed.stop == "time" and timed.params["shortest_run"] == timed.params["sweeps"]
+    counted = improve_cut(g, start, seed=5, max_rounds=timed.rounds + 1, max_stall=None)
+    assert counted.moves >= timed.moves
+    if counted.best_found_move <= timed.moves:
+        assert (counted.cut, counted.best_found_move) == (timed.cut, timed.best_found_move)
+    else:
+        assert counted.cut > timed.cut
+    # A budget too small for four full runs shortens them.
+    short = improve_cut(g, start, method="anneal", seed=5, time_limit=0.01, max_stall=None)
+    assert short.params["shortest_run"] < short.params["sweeps"]
+
+
 def test_stops_on_a_stall_and_at_a_target():
     g = SMALL[4]
     best = brute_force_maxcut(g)

@@ -591,7 +591,8 @@ def benchmark_maxcut(
     interrupted run keeps what it finished. With ``resume``, the rows of an
     existing ``results.csv`` are kept and their (instance, method) pairs not
     run again unless they failed (status ``error`` or ``interrupted``); the
-    report covers old and new rows together.
+    report covers old and new rows together. With ``match_time`` as well, a
+    reference row kept from ``results.csv`` still sets the others' time limit.
 
     Parameters
     ----------
