@@ -579,7 +579,9 @@ def improve_cut(
         Sweeps of an annealing run (default :func:`default_sweeps`: 2 n,
         between 3000 and 10 000). When the clock alone ends
         the search (``max_rounds`` and ``max_stall`` both ``None``), runs are
-        shortened, down to 100 sweeps, so that at least four fit.
+        shortened, down to 100 sweeps, so that at least four fit (by the
+        time of a few sweeps, measured before the first run); where four
+        full runs fit, the search makes the moves a round budget would.
     deadline : float, optional
         :func:`time.monotonic` time at which to stop at the latest.
     target : float, optional
