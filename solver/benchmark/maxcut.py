@@ -27,8 +27,9 @@ from .instances import GraphSpec, default_gset_dir, load_best_known, load_graph,
 from .report import (machine_description, matplotlib_available, maxcut_markdown, maxcut_plots, maxcut_summary,
                      read_rows, write_rows)
 
-__all__ = ["MATCH_FRACTION", "MAXCUT_COLUMNS", "MAXCUT_METHODS", "BenchmarkReport", "MaxCutMethod", "MethodContext", "MethodRun",
-           "available_maxcut_methods", "benchmark_maxcut", "register_maxcut_method", "run_maxcut_benchmark"]
+__all__ = ["MATCH_FRACTION", "MAXCUT_COLUMNS", "MAXCUT_METHODS", "BenchmarkReport", "MaxCutMethod", "MethodContext",
+           "MethodRun", "available_maxcut_methods", "benchmark_maxcut", "register_maxcut_method",
+           "run_maxcut_benchmark"]
 
 #: Columns of ``results.csv``, in order.
 MAXCUT_COLUMNS = (
@@ -618,7 +619,8 @@ def benchmark_maxcut(
     known = load_best_known(*files)
     previous = read_rows(csv_path, MAXCUT_COLUMNS) if resume and csv_path.exists() else []
     done = {(r["instance"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
-    seconds_done = {(r["instance"], r["method"]): r["seconds"] for r in previous if r["status"] in ("ok", "time_limit")}
+    seconds_done = {(r["instance"], r["method"]): r["seconds"] for r in previous
+                    if r["status"] in ("ok", "time_limit")}
     match_time = kwargs.get("match_time")
     if match_time is not None:
         kwargs.setdefault("reference_seconds", lambda instance: seconds_done.get((instance, match_time)))

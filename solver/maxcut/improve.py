@@ -699,7 +699,8 @@ def improve_cut(
                           ti_free, use_tree, istate)
 
     def time_a_sweep(count: int = 5) -> float:
-        """Seconds per sweep, timed on a scratch copy at mid-schedule temperature (the search's state and random numbers untouched)."""
+        """Seconds per sweep, timed at mid-schedule temperature on a scratch copy (the search's own state and
+        random numbers are left untouched)."""
         xs = x.copy()
         gs = xs * (A @ xs)
         betas = np.full(count, math.sqrt(float(np.mean(ladder)) * beta_end) / scale)
