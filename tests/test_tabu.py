@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 import time
 import warnings
@@ -148,6 +149,21 @@ def test_a_time_budget_takes_the_same_moves_as_a_round_budget_while_full_runs_fi
     # A budget too small for four full runs shortens them.
     short = improve_cut(g, start, method="anneal", seed=5, time_limit=0.01, max_stall=None)
     assert short.params["shortest_run"] < short.params["sweeps"]
+    # On a tiny graph a kernel call costs more than a sweep: the estimate is an
+    # average over every sweep, so the runs stay full.
+    tiny = random_graph(30, 0.2, 1)
+    res = improve_cut(tiny, np.zeros(tiny.n, dtype=bool), seed=1, time_limit=0.3, max_stall=None)
+    assert res.rounds > 4 and res.params["shortest_run"] == res.params["sweeps"]
+
+
+@pytest.mark.skipif(not improve.HAVE_NUMBA, reason="needs numba")
+def test_the_warm_up_compiles_every_kernel_the_driver_calls():
+    # In a fresh process: here earlier tests have compiled them already. A kernel
+    # left out would be compiled (or loaded) on the search's clock.
+    code = ("from solver.maxcut import improve; improve._warm_up(); "
+            "print([k for k in ('_search', '_anneal', '_reset_gains') if not getattr(improve, k).signatures])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_stops_on_a_stall_and_at_a_target():

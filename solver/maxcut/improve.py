@@ -504,8 +504,8 @@ def _warm_up() -> float:
     _warmed_up = True
     t = time.monotonic()
     square = Graph.from_edges(4, [0, 1, 2, 3], [1, 2, 3, 0])
-    for selection in ("tree", "scan"):
-        improve_cut(square, np.zeros(4, dtype=bool), max_rounds=1, selection=selection, engine="numba")
+    for selection in ("tree", "scan"):  # two rounds: the first is BLS alone, the second anneals
+        improve_cut(square, np.zeros(4, dtype=bool), max_rounds=2, selection=selection, engine="numba")
     return time.monotonic() - t
 
 
@@ -721,7 +721,7 @@ def improve_cut(
     last_best = fstate[_BEST]
     rounds = stall = 0
     bls_chunk, sweep_chunk = 2000, 1
-    sweep_seconds = None
+    anneal_seconds, anneal_sweeps = 0.0, 0
     shortest_run = full_sweeps
     if n == 0 or graph.m == 0 or start_cut >= target_cut:
         stop = "target" if start_cut >= target_cut else "rounds"
@@ -759,13 +759,13 @@ def improve_cut(
                 x[:] = best_x
                 bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
                 if adapt_sweeps:  # at least four runs fit in the time
-                    if sweep_seconds is None:
-                        # Timed, not guessed: the earlier guess (3 x one gain pass, with the
-                        # driver's overhead in it) could shorten the first runs, and a time-limited
-                        # search then left the trajectory of the rounds-limited one, with nothing
-                        # gained for it (G29, seed 0, 4 s: 3395; the default's 24 rounds: 3404).
-                        sweep_seconds = time_a_sweep()
-                    run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(sweep_seconds, 1e-9)))))
+                    # The time of a sweep: measured, never guessed, and averaged over every sweep
+                    # so far (a guess from one gain pass, or the last chunk's time with a call's
+                    # overhead in it, overestimated it and shortened runs for nothing: the
+                    # time-limited search then left the rounds-limited trajectory; G29, seed 0,
+                    # 4 s: 3395 where the default's 24 rounds reach 3404).
+                    per_sweep = anneal_seconds / anneal_sweeps if anneal_sweeps else time_a_sweep()
+                    run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(per_sweep, 1e-9)))))
                     shortest_run = min(shortest_run, run_sweeps)
                 else:
                     run_sweeps = full_sweeps
@@ -779,6 +779,8 @@ def improve_cut(
                                         fstate, tol, target_cut, table)
                     elapsed = time.monotonic() - t
                     sweep_seconds = elapsed / (last - done)
+                    anneal_seconds += elapsed
+                    anneal_sweeps += last - done
                     sweep_chunk = int(min(max(1, 0.02 / max(sweep_seconds, 1e-7)), 4 * sweep_chunk + 1))
                     done = last
                     if not tick(t):
