@@ -40,6 +40,8 @@ MAXCUT_COLUMNS = (
 
 #: Row statuses. ``ok`` and ``time_limit`` rows have a cut; the others do not.
 STATUSES = ("ok", "time_limit", "skipped", "error", "interrupted")
+#: The statuses of a run that ended with a cut (and a wall time to compare).
+FINISHED_STATUSES = ("ok", "time_limit")
 
 
 @dataclass(frozen=True)
@@ -484,7 +486,7 @@ def _matched_limit(limit: float | None, reference: MethodRun | None,
                    reference_seconds: Callable[[str], float | None] | None, instance: str) -> float | None:
     """A method's time limit in an equal-time run: MATCH_FRACTION of the reference's seconds, or its own if less."""
     if reference is not None:
-        seconds = reference.seconds if reference.status in ("ok", "time_limit") else None
+        seconds = reference.seconds if reference.status in FINISHED_STATUSES else None
     else:
         seconds = None if reference_seconds is None else reference_seconds(instance)
     if seconds is None or not seconds > 0:
@@ -513,7 +515,7 @@ def _run_one(name: str, graph: Graph, shared: _Shared, *, seed: int, trials: int
 
 def _row(instance: str, graph: Graph | None, method: str, run: MethodRun, upper: float | None,
          best: float | None) -> dict:
-    cut = run.cut if run.status in ("ok", "time_limit") else None
+    cut = run.cut if run.status in FINISHED_STATUSES else None
     return {
         "instance": instance,
         "n": None if graph is None else graph.n,
@@ -570,7 +572,7 @@ def merge_rows(previous: Sequence[dict], new: Sequence[dict], keys: Sequence[str
 
 
 #: Statuses a resumed run does not redo.
-DONE_STATUSES = ("ok", "time_limit", "skipped")
+DONE_STATUSES = FINISHED_STATUSES + ("skipped",)
 
 
 def benchmark_maxcut(
@@ -619,11 +621,11 @@ def benchmark_maxcut(
     known = load_best_known(*files)
     previous = read_rows(csv_path, MAXCUT_COLUMNS) if resume and csv_path.exists() else []
     done = {(r["instance"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
-    seconds_done = {(r["instance"], r["method"]): r["seconds"] for r in previous
-                    if r["status"] in ("ok", "time_limit")}
     match_time = kwargs.get("match_time")
-    if match_time is not None:
-        kwargs.setdefault("reference_seconds", lambda instance: seconds_done.get((instance, match_time)))
+    if match_time is not None:  # the reference's seconds where its row is kept, not run again
+        kept = {r["instance"]: r["seconds"] for r in previous
+                if r["method"] == match_time and r["status"] in FINISHED_STATUSES}
+        kwargs.setdefault("reference_seconds", kept.get)
     keys = ("instance", "method")
     rows, status = run_maxcut_benchmark(
         specs, trials=trials, device=device, best_known=known, gset_dir=gset_dir,
