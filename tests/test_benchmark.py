@@ -320,10 +320,23 @@ def test_cli_maxcut_benchmark(tmp_path):
     (["--match-time", "neal", "--methods", "random"], "The 'match_time' parameter must be one of the methods run"),
 ])
 def test_cli_maxcut_benchmark_bad_options(tmp_path, args, message):
-    res = runner.invoke(app, ["benchmark", "maxcut", "torus:3:3", "--out", str(tmp_path / "o"), "-q"] + args)
+    res = runner.invoke(app, ["benchmark", "maxcut", "torus:3:3", "--out", str(tmp_path / "a" / "o"), "-q"] + args)
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
-    assert not (tmp_path / "o" / "results.csv").exists()
+    assert not (tmp_path / "a").exists()  # no empty --out (or parent) left behind
+
+
+def test_failed_benchmark_removes_only_the_folders_it_created(tmp_path):
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    for out in (kept, tmp_path / "new" / "deeper"):
+        with pytest.raises(OptionError):
+            benchmark_maxcut(["torus:3:3"], out, methods=["foo"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"] and (kept / "notes.txt").read_text() == "mine"
+    res = runner.invoke(app, ["benchmark", "jl", "isotropic", "--dim", "5", "--methods", "foo", "--out",
+                              str(tmp_path / "j"), "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.output and not (tmp_path / "j").exists()
 
 
 def test_cli_out_must_be_a_folder_and_jl_bad_dim(tmp_path):

@@ -20,7 +20,7 @@ from ..errors import DerandError, OptionError, check_option
 from ..io import atomic_write
 from ..jl.distortion import certify_embedding
 from .instances import PointSpec, load_points, resolve_point_spec
-from .maxcut import DONE_STATUSES, BenchmarkReport, check_time_limits, merge_rows, prepare_out_dir
+from .maxcut import DONE_STATUSES, BenchmarkReport, check_time_limits, merge_rows, out_folder
 from .report import jl_markdown, jl_plots, jl_summary, machine_description, matplotlib_available, read_rows, write_rows
 
 __all__ = ["JL_COLUMNS", "JL_METHODS", "JLContext", "JLRun", "benchmark_jl", "register_jl_method", "run_jl_benchmark"]
@@ -311,28 +311,29 @@ def benchmark_jl(
     ``resume`` keeps an existing ``results.csv`` and skips the (data set, k,
     method) cases whose rows are all done (see :func:`~solver.benchmark.maxcut.benchmark_maxcut`).
     """
-    out = prepare_out_dir(out_dir)
-    csv_path = out / "results.csv"
-    previous = read_rows(csv_path, JL_COLUMNS) if resume and csv_path.exists() else []
-    done = {(r["dataset"], r["k"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
+    with out_folder(out_dir) as out:
+        csv_path = out / "results.csv"
+        previous = read_rows(csv_path, JL_COLUMNS) if resume and csv_path.exists() else []
+        done = {(r["dataset"], r["k"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
 
-    def skip(dataset: str, k: int, name: str) -> bool:
-        return all((dataset, k, v) in done for v in JL_METHODS[name].variants)
+        def skip(dataset: str, k: int, name: str) -> bool:
+            return all((dataset, k, v) in done for v in JL_METHODS[name].variants)
 
-    keys = ("dataset", "k", "method")
-    rows, status = run_jl_benchmark(
-        points, dims, methods=methods, draws=draws, device=device, skip=skip if done else None,
-        on_case=lambda new: write_rows(csv_path, merge_rows(previous, new, keys), JL_COLUMNS), **kwargs)
-    all_rows = merge_rows(previous, rows, keys)
-    write_rows(csv_path, all_rows, JL_COLUMNS)
-    notes, pngs = [], []
-    if plots:
-        if matplotlib_available():
-            pngs = jl_plots(all_rows, out)
-        else:
-            notes.append("plots left out: matplotlib is not installed (pip install 'derand[plot]')")
-    descriptions = {m.name: m.description for m in JL_METHODS.values()}
-    md = jl_markdown(all_rows, command=command, machine=machine_description(str(resolve_device(device))), draws=draws,
-                     descriptions=descriptions, plots=pngs)
-    atomic_write(out / "results.md", md)
-    return BenchmarkReport(all_rows, status, ["results.csv", "results.md"] + pngs, jl_summary(all_rows), tuple(notes))
+        keys = ("dataset", "k", "method")
+        rows, status = run_jl_benchmark(
+            points, dims, methods=methods, draws=draws, device=device, skip=skip if done else None,
+            on_case=lambda new: write_rows(csv_path, merge_rows(previous, new, keys), JL_COLUMNS), **kwargs)
+        all_rows = merge_rows(previous, rows, keys)
+        write_rows(csv_path, all_rows, JL_COLUMNS)
+        notes, pngs = [], []
+        if plots:
+            if matplotlib_available():
+                pngs = jl_plots(all_rows, out)
+            else:
+                notes.append("plots left out: matplotlib is not installed (pip install 'derand[plot]')")
+        descriptions = {m.name: m.description for m in JL_METHODS.values()}
+        md = jl_markdown(all_rows, command=command, machine=machine_description(str(resolve_device(device))),
+                         draws=draws, descriptions=descriptions, plots=pngs)
+        atomic_write(out / "results.md", md)
+        written = ["results.csv", "results.md"] + pngs
+        return BenchmarkReport(all_rows, status, written, jl_summary(all_rows), tuple(notes))

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..baselines import cvxpy_available, cvxpy_sdp, gw_expected_value, hyperplane_rounding, one_exchange, random_cuts
 from ..core.device import resolve_device
@@ -551,16 +552,32 @@ class BenchmarkReport:
     notes: tuple[str, ...] = ()
 
 
-def prepare_out_dir(out_dir) -> Path:
-    """Create the output folder (and its parents); refuse a path that is a file."""
+@contextmanager
+def out_folder(out_dir) -> Iterator[Path]:
+    """Create the output folder (and its parents) for the ``with`` body; refuse a path that is a file.
+
+    If the body fails before writing anything there (a bad option, an
+    unknown graph), the folders this call created are removed again: a
+    failed run leaves no empty ``--out`` behind. A folder with a file in it
+    (a finished instance's ``results.csv``) is kept.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError("--out: exists and is not a folder", path=out)
+    created = [p for p in (out, *out.parents) if not p.exists()]  # deepest first
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out: cannot create the folder ({exc.strerror or exc})", path=out) from None
-    return out
+    try:
+        yield out
+    except BaseException:
+        for folder in created:
+            try:
+                folder.rmdir()  # only an empty folder goes
+            except OSError:
+                break
+        raise
 
 
 def merge_rows(previous: Sequence[dict], new: Sequence[dict], keys: Sequence[str]) -> list[dict]:
@@ -611,39 +628,39 @@ def benchmark_maxcut(
     command : str
         The command line, quoted in ``results.md``.
     """
-    out = prepare_out_dir(out_dir)
-    csv_path = out / "results.csv"
-    specs = [resolve_graph_spec(str(g), gset_dir) for g in graphs]
-    files = list(best_known_files)
-    if not files:
-        files = [Path(gset_dir or default_gset_dir()) / "best_known.csv"]
-        files += sorted({s.path.parent / "best_known.csv" for s in specs if s.path is not None})
-    known = load_best_known(*files)
-    previous = read_rows(csv_path, MAXCUT_COLUMNS) if resume and csv_path.exists() else []
-    done = {(r["instance"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
-    match_time = kwargs.get("match_time")
-    if match_time is not None:  # the reference's seconds where its row is kept, not run again
-        kept = {r["instance"]: r["seconds"] for r in previous
-                if r["method"] == match_time and r["status"] in FINISHED_STATUSES}
-        kwargs.setdefault("reference_seconds", kept.get)
-    keys = ("instance", "method")
-    rows, status = run_maxcut_benchmark(
-        specs, trials=trials, device=device, best_known=known, gset_dir=gset_dir,
-        skip=(lambda i, m: (i, m) in done) if done else None,
-        on_instance=lambda new: write_rows(csv_path, merge_rows(previous, new, keys), MAXCUT_COLUMNS), **kwargs)
-    all_rows = merge_rows(previous, rows, keys)
-    write_rows(csv_path, all_rows, MAXCUT_COLUMNS)
-    written = [csv_path.name]
-    notes = []
-    pngs: list[str] = []
-    if plots:
-        if matplotlib_available():
-            pngs = maxcut_plots(all_rows, out)
-        else:
-            notes.append("plots left out: matplotlib is not installed (pip install 'derand[plot]')")
-    descriptions = {m: MAXCUT_METHODS[m].description for m in MAXCUT_METHODS}
-    md = maxcut_markdown(all_rows, command=command, machine=machine_description(str(resolve_device(device))),
-                         trials=trials, descriptions=descriptions, plots=pngs)
-    atomic_write(out / "results.md", md)
-    written += ["results.md"] + pngs
-    return BenchmarkReport(all_rows, status, written, maxcut_summary(all_rows), tuple(notes))
+    with out_folder(out_dir) as out:
+        csv_path = out / "results.csv"
+        specs = [resolve_graph_spec(str(g), gset_dir) for g in graphs]
+        files = list(best_known_files)
+        if not files:
+            files = [Path(gset_dir or default_gset_dir()) / "best_known.csv"]
+            files += sorted({s.path.parent / "best_known.csv" for s in specs if s.path is not None})
+        known = load_best_known(*files)
+        previous = read_rows(csv_path, MAXCUT_COLUMNS) if resume and csv_path.exists() else []
+        done = {(r["instance"], r["method"]) for r in previous if r["status"] in DONE_STATUSES}
+        match_time = kwargs.get("match_time")
+        if match_time is not None:  # the reference's seconds where its row is kept, not run again
+            kept = {r["instance"]: r["seconds"] for r in previous
+                    if r["method"] == match_time and r["status"] in FINISHED_STATUSES}
+            kwargs.setdefault("reference_seconds", kept.get)
+        keys = ("instance", "method")
+        rows, status = run_maxcut_benchmark(
+            specs, trials=trials, device=device, best_known=known, gset_dir=gset_dir,
+            skip=(lambda i, m: (i, m) in done) if done else None,
+            on_instance=lambda new: write_rows(csv_path, merge_rows(previous, new, keys), MAXCUT_COLUMNS), **kwargs)
+        all_rows = merge_rows(previous, rows, keys)
+        write_rows(csv_path, all_rows, MAXCUT_COLUMNS)
+        written = [csv_path.name]
+        notes = []
+        pngs: list[str] = []
+        if plots:
+            if matplotlib_available():
+                pngs = maxcut_plots(all_rows, out)
+            else:
+                notes.append("plots left out: matplotlib is not installed (pip install 'derand[plot]')")
+        descriptions = {m: MAXCUT_METHODS[m].description for m in MAXCUT_METHODS}
+        md = maxcut_markdown(all_rows, command=command, machine=machine_description(str(resolve_device(device))),
+                             trials=trials, descriptions=descriptions, plots=pngs)
+        atomic_write(out / "results.md", md)
+        written += ["results.md"] + pngs
+        return BenchmarkReport(all_rows, status, written, maxcut_summary(all_rows), tuple(notes))
