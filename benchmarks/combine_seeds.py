@@ -19,7 +19,7 @@ import statistics
 from pathlib import Path
 
 from solver.benchmark.maxcut import MAXCUT_COLUMNS
-from solver.benchmark.report import maxcut_summary, read_rows, write_rows
+from solver.benchmark.report import has_cut, maxcut_summary, read_rows, write_rows
 from solver.io import atomic_write
 
 
@@ -39,7 +39,7 @@ def median_rows(runs: dict[int, list[dict]]) -> list[dict]:
     by: dict[tuple[str, str], list[dict]] = {}
     for rows in runs.values():
         for r in rows:
-            if r["status"] in ("ok", "time_limit") and r["cut"] is not None:
+            if has_cut(r):
                 by.setdefault((r["instance"], r["method"]), []).append(r)
     out = []
     for (instance, method), got in by.items():

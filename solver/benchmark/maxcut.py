@@ -25,8 +25,8 @@ from ..errors import DerandError, InputError, OptionError, check_option
 from ..graph import Graph
 from ..io import atomic_write
 from .instances import GraphSpec, default_gset_dir, load_best_known, load_graph, resolve_graph_spec
-from .report import (machine_description, matplotlib_available, maxcut_markdown, maxcut_plots, maxcut_summary,
-                     read_rows, write_rows)
+from .report import (FINISHED_STATUSES, machine_description, matplotlib_available, maxcut_markdown, maxcut_plots,
+                     maxcut_summary, read_rows, write_rows)
 
 __all__ = ["MATCH_FRACTION", "MAXCUT_COLUMNS", "MAXCUT_METHODS", "BenchmarkReport", "MaxCutMethod", "MethodContext",
            "MethodRun", "available_maxcut_methods", "benchmark_maxcut", "register_maxcut_method",
@@ -40,9 +40,7 @@ MAXCUT_COLUMNS = (
 )
 
 #: Row statuses. ``ok`` and ``time_limit`` rows have a cut; the others do not.
-STATUSES = ("ok", "time_limit", "skipped", "error", "interrupted")
-#: The statuses of a run that ended with a cut (and a wall time to compare).
-FINISHED_STATUSES = ("ok", "time_limit")
+STATUSES = FINISHED_STATUSES + ("skipped", "error", "interrupted")
 
 
 @dataclass(frozen=True)

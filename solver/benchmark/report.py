@@ -20,8 +20,8 @@ from .. import __version__
 from ..errors import InputError
 from ..io import atomic_write
 
-__all__ = ["machine_description", "maxcut_summary", "maxcut_markdown", "maxcut_plots", "jl_summary",
-           "jl_markdown", "jl_plots", "read_rows", "write_rows", "matplotlib_available"]
+__all__ = ["FINISHED_STATUSES", "has_cut", "machine_description", "maxcut_summary", "maxcut_markdown", "maxcut_plots",
+           "jl_summary", "jl_markdown", "jl_plots", "read_rows", "write_rows", "matplotlib_available"]
 
 _INT_COLUMNS = {"n", "m", "d", "k", "trials", "draws"}
 _TEXT_COLUMNS = {"instance", "method", "status", "note", "dataset"}
@@ -139,8 +139,13 @@ def matplotlib_available() -> bool:
     return True
 
 
-def _ok(row: dict) -> bool:
-    return row.get("status") in ("ok", "time_limit") and row.get("cut") is not None
+#: Statuses of a row that ends with a cut (a time-limited method hands back its best so far).
+FINISHED_STATUSES = ("ok", "time_limit")
+
+
+def has_cut(row: dict) -> bool:
+    """Whether a ``results.csv`` row holds a cut: a finished status and a value."""
+    return row.get("status") in FINISHED_STATUSES and row.get("cut") is not None
 
 
 def _num(x, digits: int = 1) -> str:
@@ -207,11 +212,11 @@ def maxcut_summary(rows: Sequence[dict], reference: str | None = None) -> dict:
     by = {(r["instance"], r["method"]): r for r in rows}
     out: dict = {"instances": instances, "methods": {}, "wins": {}, "reference": reference}
     for m in methods:
-        ok = [by[i, m] for i in instances if (i, m) in by and _ok(by[i, m])]
+        ok = [by[i, m] for i in instances if (i, m) in by and has_cut(by[i, m])]
         ratios = []
         for r in ok:
             ref = by.get((r["instance"], reference))
-            if ref is not None and _ok(ref) and ref.get("seconds") and r.get("seconds"):
+            if ref is not None and has_cut(ref) and ref.get("seconds") and r.get("seconds"):
                 ratios.append(r["seconds"] / ref["seconds"])
         out["methods"][m] = {
             "instances": len(ok),
@@ -228,7 +233,7 @@ def maxcut_summary(rows: Sequence[dict], reference: str | None = None) -> dict:
         ge = dge = fast = of = 0
         for i in instances:
             a, b = by.get((i, reference)), by.get((i, m))
-            if a is None or b is None or not _ok(a) or not _ok(b):
+            if a is None or b is None or not has_cut(a) or not has_cut(b):
                 continue
             of += 1
             ge += a["cut"] >= b["cut"]
@@ -298,7 +303,7 @@ def maxcut_markdown(rows: Sequence[dict], *, command: str = "", machine: str = "
         row = [i, _num(r0["n"]), _num(r0["m"]), _num(r0["best_known"]), _num(r0["upper_bound"], 1)]
         for m in methods:
             r = by.get((i, m))
-            ok = r is not None and _ok(r)
+            ok = r is not None and has_cut(r)
             mark = "" if not ok or r["status"] == "ok" else " (t)"
             row.append(_num(r["cut"]) + mark if ok else ("–" if r is None else r["status"]))
             if m == ref:
@@ -310,13 +315,13 @@ def maxcut_markdown(rows: Sequence[dict], *, command: str = "", machine: str = "
     lines += ["", "(t): stopped by its time limit (best answer by then).", ""]
     # per-instance seconds
     lines += ["## Seconds per instance", ""]
-    body = [[i] + [_secs(by[i, m]["seconds"]) if (i, m) in by and _ok(by[i, m]) else "–" for m in methods]
+    body = [[i] + [_secs(by[i, m]["seconds"]) if (i, m) in by and has_cut(by[i, m]) else "–" for m in methods]
             for i in instances]
     lines += _table(["instance"] + methods, body)
     lines += ["", "derand, derand-polish: the whole pipeline in process (SDP, bound, derandomization, local search). "
                   "gw-bm: the same SDP plus the hyperplanes (no bound). gw-cvxpy: cvxpy's SDP plus the hyperplanes.",
               ""]
-    others = [r for r in rows if not _ok(r) or r.get("note")]
+    others = [r for r in rows if not has_cut(r) or r.get("note")]
     if others:
         lines += ["## Notes, skipped and failed runs", ""]
         lines += [f"- {r['instance']} / {r['method']}: {r['status']}" + (f": {r['note']}" if r.get("note") else "")
@@ -351,7 +356,7 @@ def maxcut_plots(rows: Sequence[dict], out_dir: str | os.PathLike) -> list[str]:
 
     Returns the file names written (empty without matplotlib or without results).
     """
-    if not matplotlib_available() or not any(_ok(r) for r in rows):
+    if not matplotlib_available() or not any(has_cut(r) for r in rows):
         return []
     import matplotlib
 
@@ -359,8 +364,8 @@ def maxcut_plots(rows: Sequence[dict], out_dir: str | os.PathLike) -> list[str]:
     import matplotlib.pyplot as plt
 
     out_dir = Path(out_dir)
-    instances = _order(r["instance"] for r in rows if _ok(r))
-    methods = _order(r["method"] for r in rows if _ok(r))
+    instances = _order(r["instance"] for r in rows if has_cut(r))
+    methods = _order(r["method"] for r in rows if has_cut(r))
     by = {(r["instance"], r["method"]): r for r in rows}
     width = max(6.0, 0.42 * len(instances) + 2.5)
     style = _styles(methods)
@@ -377,7 +382,7 @@ def maxcut_plots(rows: Sequence[dict], out_dir: str | os.PathLike) -> list[str]:
             ax.scatter([k for k, _ in bk], [v for _, v in bk], marker="_", s=500, color="black", linewidths=1.6,
                        label="best known", zorder=3)
         ratios = {m: [(k + offsets[m], by[i, m]["certified_ratio"]) for k, i in enumerate(instances)
-                      if (i, m) in by and _ok(by[i, m]) and by[i, m].get("certified_ratio") is not None]
+                      if (i, m) in by and has_cut(by[i, m]) and by[i, m].get("certified_ratio") is not None]
                   for m in methods}
         # Zoom on the competitive methods: the trivial random baseline would squash them
         # into a sliver; its points below the axis are drawn on the edge, value printed.
@@ -414,7 +419,7 @@ def maxcut_plots(rows: Sequence[dict], out_dir: str | os.PathLike) -> list[str]:
         fig, ax = plt.subplots(figsize=(width, 4.2))
         for m in methods:
             pts = [(k, by[i, m]["seconds"]) for k, i in enumerate(instances)
-                   if (i, m) in by and _ok(by[i, m]) and (by[i, m].get("seconds") or 0) > 0]
+                   if (i, m) in by and has_cut(by[i, m]) and (by[i, m].get("seconds") or 0) > 0]
             if pts:
                 c, mk = style[m]
                 ax.plot(*zip(*pts), color=c, marker=mk, ms=6, lw=0.8, alpha=0.85, label=m,
