@@ -172,8 +172,10 @@ def _maxcut_table(cert: dict) -> Table:
         table.add_row("polished cut", _fmt(cert["polished_cut"]), f"{cert['polish']['flips']} improving flips")
     if cert.get("improved_cut") is not None:
         imp = cert["improve"]
+        chains = imp["params"].get("chains")
+        by = f" (chain {imp['params']['winner']} of {len(chains)})" if chains else ""
         table.add_row("improved cut", _fmt(cert["improved_cut"]),
-                      f"{imp['method']}: {imp['rounds']} rounds, {imp['moves']:,} flips, best at "
+                      f"{imp['method']}{by}: {imp['rounds']} rounds, {imp['moves']:,} flips, best at "
                       f"{cert['best_found_seconds']:.2f}s, stopped: {imp['stop']}")
     s = cert["sosp"]
     table.add_row("SOSP", "yes" if s["reached"] else "no",
@@ -202,6 +204,7 @@ def maxcut(
     no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search and the improvement; output the derandomized cut."),
     no_improve: bool = typer.Option(False, "--no-improve", help="Skip the improvement phase (annealing restarts + breakout local search) after the 1-flip polish."),
     improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 24 rounds or 12 without a better cut, capped at 1 s + 1 s per 1000 vertices)."),
+    workers: int = typer.Option(1, "--workers", help="Independent improvement searches run side by side, one CPU core each; the best cut wins (with the default round budget, never below the 1-worker cut)."),
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
@@ -217,7 +220,7 @@ def maxcut(
         _maxcut_distributed(graph, format, output, certificate, json_out, quiet, device,
                             dict(rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
-                                 time_limit=time_limit, seed=seed, dtype=dtype.value))
+                                 time_limit=time_limit, seed=seed, dtype=dtype.value, workers=workers))
         return
     interrupted = False
     with _guarded():
@@ -230,7 +233,7 @@ def maxcut(
             result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
                                   improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
                                   time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
-                                  progress=bars)
+                                  progress=bars, workers=workers)
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds
@@ -714,6 +717,8 @@ def benchmark_maxcut_command(
     seed: int = typer.Option(0, "--seed", help="Random seed of every method."),
     device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (default: torch's)."),
+    workers: int = typer.Option(1, "--workers", help="derand's improvement searches run side by side, one CPU core "
+                                "each (derand maxcut --workers)."),
     resume: bool = typer.Option(False, "--resume", help="Keep DIR/results.csv and run only the (instance, method) "
                                 "pairs missing or failed there."),
     match_time: Optional[str] = typer.Option(None, "--match-time", help="METHOD: an equal-time comparison; it runs "
@@ -726,15 +731,20 @@ def benchmark_maxcut_command(
 ) -> None:
     """Benchmark MAX-CUT: derand against GW (same SDP vectors, and cvxpy), one-exchange and random cuts."""
     from .benchmark import benchmark_maxcut
+    from .maxcut.solve import check_run_options
 
     with _guarded():
         _benchmark_threads(threads)
+        check_run_options(0, None, workers=workers)
         command = _invocation(ctx)
+        options = {"cvxpy_max_n": cvxpy_max_n, "cvxpy_solver": cvxpy_solver.value.upper()}
+        if workers != 1:
+            options["solve_options"] = {"workers": workers}
         with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
             report = benchmark_maxcut(graphs, out_dir, methods=_names(methods), trials=trials,
                                       time_limits=_time_limits(time_limit), gset_dir=gset,
                                       best_known_files=best_known or (), seed=seed, device=device.value,
-                                      options={"cvxpy_max_n": cvxpy_max_n, "cvxpy_solver": cvxpy_solver.value.upper()},
+                                      options=options,
                                       upper_bound=not no_bound, resume=resume, plots=not no_plots, command=command,
                                       progress=bar, match_time=match_time)
         _benchmark_finish(report, out_dir, quiet, _maxcut_benchmark_table(report))

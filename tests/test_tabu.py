@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import importlib.util
 import json
 import subprocess
@@ -18,7 +19,7 @@ from solver.core import jit
 from solver.errors import DerandWarning, OptionError
 from solver.graph import Graph
 from solver.maxcut import improve, solve_maxcut
-from solver.maxcut.improve import METHODS, improve_cut
+from solver.maxcut.improve import METHODS, chain_seed, improve_cut
 from solver.maxcut.local_search import one_flip_local_search
 
 from .conftest import DATA, brute_force_maxcut, random_graph
@@ -178,12 +179,65 @@ def test_stops_on_a_stall_and_at_a_target():
     assert res.stop == "target" and res.moves == 0
 
 
+def test_several_workers_keep_chain_zero_and_the_best_chain_wins():
+    g = _toroidal_grid(20, 20, 2)
+    start = np.zeros(g.n, dtype=bool)
+    one = improve_cut(g, start, seed=7, max_rounds=3, max_stall=None)
+    many = [improve_cut(g, start, seed=7, max_rounds=3, max_stall=None, workers=3) for _ in range(2)]
+    chains = many[0].params["chains"]
+    assert [c["seed"] for c in chains] == [7, chain_seed(7, 1), chain_seed(7, 2)]
+    assert len({c["seed"] for c in chains}) == 3
+    assert chains[0]["cut"] == one.cut and chains[0]["moves"] == one.moves  # chain 0 is the one-worker search
+    for i, c in enumerate(chains[1:], 1):  # chain i is the one-worker search with its seed
+        alone = improve_cut(g, start, seed=c["seed"], max_rounds=3, max_stall=None)
+        assert (c["cut"], c["moves"]) == (alone.cut, alone.moves)
+    winner = many[0].params["winner"]
+    assert many[0].cut == max(c["cut"] for c in chains) == chains[winner]["cut"] >= one.cut
+    assert all(c["cut"] < many[0].cut for c in chains[:winner])  # ties go to the lowest chain
+    assert many[0].cut == g.cut_value(many[0].sides)
+    assert np.array_equal(many[0].sides, many[1].sides)  # reproducible
+    assert [(c["cut"], c["moves"]) for c in chains] == [(c["cut"], c["moves"]) for c in many[1].params["chains"]]
+
+
+def test_a_worker_at_the_target_stops_the_others_and_ctrl_c_stops_them_all():
+    g = SMALL[4]
+    best = brute_force_maxcut(g)
+    res = improve_cut(g, np.zeros(g.n, dtype=bool), target=best, workers=3, max_stall=None)
+    assert res.stop == "target" and res.cut == pytest.approx(best)
+    assert {c["stop"] for c in res.params["chains"]} <= {"target", "halted"}
+    big = _toroidal_grid(60, 60, 3)
+    pressed = []
+
+    def ctrl_c(*_):  # what the terminal does: KeyboardInterrupt in the main thread, once
+        if not pressed:
+            pressed.append(time.monotonic())
+            _thread.interrupt_main()
+
+    res = improve_cut(big, np.zeros(big.n, dtype=bool), workers=2, time_limit=30, max_stall=None, progress=ctrl_c)
+    assert res.stop == "interrupted" and time.monotonic() - pressed[0] < 5.0
+    assert {c["stop"] for c in res.params["chains"]} == {"halted"} and res.cut >= res.start_cut
+
+
+def test_the_pipeline_with_workers_is_never_below_one_worker():
+    g = random_graph(70, 0.15, 4, weights="signed")
+    one = solve_maxcut(g, device="cpu", seed=0).certificate()
+    two = solve_maxcut(g, device="cpu", seed=0, workers=2).certificate()
+    assert two["improve"]["params"]["chains"][0]["cut"] == one["improved_cut"]
+    assert two["cut_value"] >= one["cut_value"] and two["cut_value"] == two["improved_cut"]
+    with pytest.raises(OptionError, match="The 'workers' parameter must be a positive integer. Got 0"):
+        solve_maxcut(g, device="cpu", workers=0)
+    res = CliRunner().invoke(app, ["maxcut", str(DATA / "karate.edgelist"), "-q", "--workers", "0"])
+    assert res.exit_code == 1 and "The 'workers' parameter must be a positive integer" in res.output
+
+
 def test_bad_options_are_named():
     g = SMALL[0]
     with pytest.raises(OptionError, match="The 'max_rounds' parameter must be an integer >= 0. Got -1"):
         improve_cut(g, np.zeros(g.n, dtype=bool), max_rounds=-1)
     with pytest.raises(OptionError, match="The 'method' parameter must be one of 'hybrid', 'anneal', 'tabu'"):
         improve_cut(g, np.zeros(g.n, dtype=bool), method="genetic")
+    with pytest.raises(OptionError, match="The 'workers' parameter must be an integer >= 1. Got 0"):
+        improve_cut(g, np.zeros(g.n, dtype=bool), workers=0)
     with pytest.raises(OptionError, match="The 'selection' parameter must be one of"):
         improve_cut(g, np.zeros(g.n, dtype=bool), selection="heap")
     with pytest.raises(OptionError, match="The 'improve_time' parameter must be a positive number"):

@@ -133,6 +133,7 @@ def solve_maxcut_distributed(
     dtype: str | torch.dtype = "float64",
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
+    workers: int = 1,
 ) -> MaxCutResult | None:
     """:func:`~solver.maxcut.solve.solve_maxcut` with the heavy phases sharded over ``group``.
 
@@ -150,7 +151,7 @@ def solve_maxcut_distributed(
         is where each rank computes.
     load : callable
         ``() -> Graph``, called on rank 0 only (reads the file).
-    rank, reg, polish, improve, improve_time, max_iters, time_limit, seed, dtype, progress, sdp_tol
+    rank, reg, polish, improve, improve_time, max_iters, time_limit, seed, dtype, progress, sdp_tol, workers
         As in :func:`~solver.maxcut.solve.solve_maxcut`; ``progress`` is used
         on rank 0 only.
 
@@ -160,7 +161,7 @@ def solve_maxcut_distributed(
         On every rank, whichever rank found the problem.
     """
     start = time.monotonic()
-    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol)
+    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol, workers=workers)
     dev = group.device
     dt = resolve_dtype(dtype)
     progress = progress if group.is_root else None
@@ -193,4 +194,4 @@ def solve_maxcut_distributed(
         f"{shard.max_boundary} boundary rows per rank and exchange; polish and improvement on rank 0"]
     return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
                          polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit, seed=seed,
-                         device=dev, dtype=dt, progress=progress)
+                         device=dev, dtype=dt, progress=progress, workers=workers)

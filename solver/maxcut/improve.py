@@ -24,10 +24,13 @@ identical moves and answers, about a hundred times slower.
 from __future__ import annotations
 
 import math
+import threading
 import time
 import types
 import warnings
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,8 +40,8 @@ from ..core.progress import PhaseProgress
 from ..errors import DerandWarning, check_option
 from ..graph import Graph
 
-__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "default_sweeps",
-           "default_time_cap", "improve_cut"]
+__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "chain_seed",
+           "default_sweeps", "default_time_cap", "improve_cut"]
 
 
 #: The searches :func:`improve_cut` runs.
@@ -405,6 +408,11 @@ def _python_kernels() -> dict:
 class ImprovementResult:
     """The best cut the improvement phase found from a starting cut.
 
+    With several workers, the counts and times below are those of the chain
+    that found the cut (``params["winner"]``); ``params["chains"]`` has every
+    chain's seed, cut, rounds, moves and stop (``halted``: stopped because
+    another chain reached the target, or by Ctrl-C).
+
     Attributes
     ----------
     sides : numpy.ndarray
@@ -529,6 +537,7 @@ def improve_cut(
     target: float | None = None,
     selection: str = "auto",
     engine: str = "auto",
+    workers: int = 1,
     progress: PhaseProgress | None = None,
     _tuning: dict | None = None,
 ) -> ImprovementResult:
@@ -590,6 +599,14 @@ def improve_cut(
         How BLS finds its best flip (the same moves either way).
     engine : {"auto", "numba", "python"}
         ``python`` runs the same kernels uncompiled.
+    workers : int
+        Independent searches run side by side in threads, one per CPU core
+        you give it (the compiled kernels release the GIL); the best cut
+        wins, ties to the lowest chain. Chain 0 is the one-worker search
+        itself (same seed, same moves), chain i > 0 is seeded by
+        :func:`chain_seed`. With a round budget the answer is then at least
+        the one-worker answer and as reproducible; under a clock, chains
+        share the machine. ``params["chains"]`` lists every chain's cut.
     progress : callable, optional
         ``progress(milliseconds spent, milliseconds budgeted or 0, best cut)``
         after each kernel call (about every 20 ms).
@@ -611,6 +628,8 @@ def improve_cut(
     _check_count("max_rounds", max_rounds, 0)
     _check_count("max_stall", max_stall, 1)
     _check_count("sweeps", sweeps, 1)
+    check_option(workers is not None, "workers", "an integer >= 1", workers)
+    _check_count("workers", workers, 1)
     check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
                                         and time_limit >= 0), "time_limit", "a non-negative number of seconds",
                  time_limit)
@@ -623,16 +642,74 @@ def improve_cut(
         _warned_python = True
         warnings.warn("numba is not importable: the improvement phase runs as plain Python, "
                       "about 100x slower (pip install numba)", DerandWarning, stacklevel=2)
-    k = globals() if use_numba else _python_kernels()
     warmup = _warm_up() if use_numba else 0.0
     start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
     if time_limit is not None:
         deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
+    options = dict(method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=sweeps,
+                   deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start,
+                   tuning=_tuning)
+    if workers == 1:
+        return replace(_chain(graph, sides, seed=seed, progress=progress, **options), warmup_seconds=warmup)
+    return replace(_chains(graph, sides, seed=seed, workers=workers, progress=progress, **options),
+                   warmup_seconds=warmup)
 
+
+def chain_seed(seed: int, chain: int) -> int:
+    """The seed of search ``chain`` of ``improve_cut(..., seed=seed, workers=...)``: ``seed`` itself for chain 0."""
+    return seed if chain == 0 else int(np.random.SeedSequence([seed, chain]).generate_state(1)[0])
+
+
+def _chains(graph: Graph, sides: np.ndarray, *, seed: int, workers: int, progress: PhaseProgress | None,
+            **options) -> ImprovementResult:
+    """``workers`` independent searches in threads (the kernels release the GIL); the best cut, ties to the lowest
+    chain. A chain that reaches the target stops the others; so does Ctrl-C."""
+    halt = threading.Event()
+    lock = threading.Lock()
+    best = [-math.inf]
+
+    def report(spent: int, budget: int, cut: float) -> None:  # the best cut over every chain
+        with lock:
+            best[0] = max(best[0], cut)
+            if progress is not None:
+                progress(spent, budget, best[0])
+
+    seeds = [chain_seed(seed, i) for i in range(workers)]
+    interrupted = False
+    with ThreadPoolExecutor(workers, thread_name_prefix="derand-improve") as pool:
+        futures = [pool.submit(_chain, graph, sides, seed=s, progress=report, halt=halt, **options) for s in seeds]
+        try:
+            for f in futures:
+                while True:
+                    try:
+                        f.result(timeout=0.1)  # short waits: the main thread stays responsive to Ctrl-C
+                        break
+                    except FutureTimeout:
+                        pass
+        except KeyboardInterrupt:
+            interrupted = True
+            halt.set()
+        results = [f.result() for f in futures]
+    winner = max(range(workers), key=lambda i: (results[i].cut, -i))
+    won = results[winner]
+    stops = {r.stop for r in results}
+    stop = "interrupted" if interrupted else "target" if "target" in stops else won.stop
+    params = dict(won.params, workers=workers, winner=winner, chains=[
+        {"seed": s, "cut": r.cut, "rounds": r.rounds, "moves": r.moves, "best_found_seconds": r.best_found_seconds,
+         "stop": r.stop} for s, r in zip(seeds, results)])
+    return replace(won, stop=stop, seconds=time.monotonic() - options["start"], params=params)
+
+
+def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limit: float | None,
+           max_rounds: int | None, max_stall: int | None, sweeps: int | None, deadline: float | None,
+           target: float | None, selection: str, use_numba: bool, start: float, progress: PhaseProgress | None,
+           tuning: dict | None, halt: threading.Event | None = None) -> ImprovementResult:
+    """One search of :func:`improve_cut`, its clock started at ``start``; ``halt`` (set by another thread) stops it."""
+    k = globals() if use_numba else _python_kernels()
     n = graph.n
     start_sides = np.asarray(sides, dtype=bool)
     start_cut = graph.cut_value(start_sides)
-    tune = dict(_tuning or {})
+    tune = dict(tuning or {})
 
     # Relabel by a seeded random permutation: new vertex i is old vertex perm[i].
     rng = np.random.default_rng(seed)
@@ -737,6 +814,8 @@ def improve_cut(
         if progress is not None:  # in milliseconds of the time budget, when there is one
             budget = 0 if deadline is None else int(1000 * (deadline - start))
             progress(int(1000 * (now - start)), budget, float(fstate[_BEST]))
+        if halt is not None and halt.is_set():  # another chain reached the target, or Ctrl-C
+            return False
         return deadline is None or now < deadline
 
     try:
@@ -810,9 +889,11 @@ def improve_cut(
                         break
             if code == _TARGET:
                 stop = "target"
+                if halt is not None:
+                    halt.set()
                 break
             if out_of_time:
-                stop = "time"
+                stop = "halted" if halt is not None and halt.is_set() else "time"
                 break
             rounds += 1
             stall = 0 if fstate[_BEST] > before else stall + 1
@@ -830,4 +911,4 @@ def improve_cut(
         best_found_seconds = 0.0
     return ImprovementResult(out, cut, start_cut, method, rounds, int(istate[_IT]), int(istate[_LOCAL_OPTIMA]),
                              int(istate[_BEST_IT]), best_found_seconds, stop, time.monotonic() - start,
-                             "numba" if use_numba else "python", "tree" if use_tree else "scan", params, warmup)
+                             "numba" if use_numba else "python", "tree" if use_tree else "scan", params)

@@ -360,6 +360,7 @@ def solve_maxcut(
     dtype: str | torch.dtype = "float64",
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
+    workers: int = 1,
 ) -> MaxCutResult:
     """Find a large cut of ``graph`` and certify it.
 
@@ -413,6 +414,11 @@ def solve_maxcut(
     sdp_tol : float
         Relative gradient tolerance of the Burer-Monteiro SDP (any V gives a
         valid bound; looser is faster on huge graphs, and the bound a little looser).
+    workers : int
+        Independent searches of the improvement phase, run side by side in
+        threads (one CPU core each); the best cut wins. With the default
+        round budget the cut is at least the one-worker cut (chain 0 makes
+        the same moves). The SDP and the derandomization use torch's threads.
 
     Returns
     -------
@@ -427,7 +433,7 @@ def solve_maxcut(
     (4.0, 4.0)
     """
     start = time.monotonic()
-    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol)
+    check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol, workers=workers)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
@@ -454,13 +460,13 @@ def solve_maxcut(
 
     return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
                          polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit, seed=seed,
-                         device=dev, dtype=dt, progress=progress)
+                         device=dev, dtype=dt, progress=progress, workers=workers)
 
 
 def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
                   notes: list[str], start: float, deadline: float | None, polish: bool, improve: bool,
                   improve_time: float | None, time_limit: float | None, seed: int, device: torch.device,
-                  dtype: torch.dtype, progress: Progress | None) -> MaxCutResult:
+                  dtype: torch.dtype, progress: Progress | None, workers: int = 1) -> MaxCutResult:
     """Steps 4 and 5 of :func:`solve_maxcut` (polish, improvement) and its result, from the derandomized cut.
 
     Sequential local search on the whole graph: a distributed run calls this
@@ -494,7 +500,7 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
         else:
             budget, rounds, stall = default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
-                               deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound),
+                               deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound), workers=workers,
                                progress=for_phase(progress, "improve"))
         seconds["improve"] = time.monotonic() - t
         if improved.stop == "interrupted":
@@ -523,7 +529,7 @@ def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
     return float(math.floor(upper_bound + 1e-9 * max(1.0, abs(upper_bound))))
 
 
-def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL) -> None:
+def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL, workers=1) -> None:
     """Validate the options every MAX-CUT entry point shares, in the library's wording."""
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
     check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
@@ -533,3 +539,5 @@ def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL) -
                                           and improve_time > 0),
                  "improve_time", "a positive number of seconds", improve_time)
     check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
+    check_option(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, "workers",
+                 "a positive integer", workers)
