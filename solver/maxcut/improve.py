@@ -28,8 +28,7 @@ import threading
 import time
 import types
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -666,26 +665,22 @@ def _chains(graph: Graph, sides: np.ndarray, *, seed: int, workers: int, progres
     chain. A chain that reaches the target stops the others; so does Ctrl-C."""
     halt = threading.Event()
     lock = threading.Lock()
-    best = [-math.inf]
+    best = -math.inf
 
     def report(spent: int, budget: int, cut: float) -> None:  # the best cut over every chain
+        nonlocal best
         with lock:
-            best[0] = max(best[0], cut)
+            best = max(best, cut)
             if progress is not None:
-                progress(spent, budget, best[0])
+                progress(spent, budget, best)
 
     seeds = [chain_seed(seed, i) for i in range(workers)]
     interrupted = False
     with ThreadPoolExecutor(workers, thread_name_prefix="derand-improve") as pool:
         futures = [pool.submit(_chain, graph, sides, seed=s, progress=report, halt=halt, **options) for s in seeds]
         try:
-            for f in futures:
-                while True:
-                    try:
-                        f.result(timeout=0.1)  # short waits: the main thread stays responsive to Ctrl-C
-                        break
-                    except FutureTimeout:
-                        pass
+            while not all(f.done() for f in futures):
+                wait(futures, timeout=0.1)  # short waits: Ctrl-C reaches the main thread between them
         except KeyboardInterrupt:
             interrupted = True
             halt.set()
