@@ -627,8 +627,8 @@ def improve_cut(
     _check_count("max_rounds", max_rounds, 0)
     _check_count("max_stall", max_stall, 1)
     _check_count("sweeps", sweeps, 1)
-    check_option(workers is not None, "workers", "an integer >= 1", workers)
-    _check_count("workers", workers, 1)
+    check_option(isinstance(workers, (int, np.integer)) and not isinstance(workers, bool) and workers >= 1,
+                 "workers", "an integer >= 1", workers)  # _check_count would let None through
     check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
                                         and time_limit >= 0), "time_limit", "a non-negative number of seconds",
                  time_limit)
