@@ -204,7 +204,7 @@ def maxcut(
     no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search and the improvement; output the derandomized cut."),
     no_improve: bool = typer.Option(False, "--no-improve", help="Skip the improvement phase (annealing restarts + breakout local search) after the 1-flip polish."),
     improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 24 rounds or 12 without a better cut, capped at 1 s + 1 s per 1000 vertices)."),
-    workers: int = typer.Option(1, "--workers", help="Independent improvement searches run side by side, one CPU core each; the best cut wins (with the default round budget, never below the 1-worker cut)."),
+    workers: int = typer.Option(1, "--workers", help="Independent improvement searches run side by side, one CPU core each; the best cut wins (with the default round budget, never below the 1-worker cut). Searches 2..N start with the run, from random cuts, beside the SDP and the derandomization (set OMP_NUM_THREADS to leave them cores)."),
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),

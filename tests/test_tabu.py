@@ -7,6 +7,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import threading
 import time
 import warnings
 
@@ -19,7 +20,7 @@ from solver.core import jit
 from solver.errors import DerandWarning, OptionError
 from solver.graph import Graph
 from solver.maxcut import improve, solve_maxcut
-from solver.maxcut.improve import METHODS, chain_seed, improve_cut
+from solver.maxcut.improve import METHODS, HeadStart, chain_seed, improve_cut
 from solver.maxcut.local_search import one_flip_local_search
 
 from .conftest import DATA, brute_force_maxcut, random_graph
@@ -218,12 +219,65 @@ def test_a_worker_at_the_target_stops_the_others_and_ctrl_c_stops_them_all():
     assert {c["stop"] for c in res.params["chains"]} == {"halted"} and res.cut >= res.start_cut
 
 
+def test_a_head_start_runs_its_chains_from_random_cuts_beside_chain_zero():
+    g = _toroidal_grid(20, 20, 2)
+    start = np.zeros(g.n, dtype=bool)
+    runs = []
+    for _ in range(2):
+        with HeadStart(g, workers=3, seed=7, max_rounds=3, max_stall=None) as head:
+            time.sleep(0.05)  # the front of a run
+            runs.append((improve_cut(g, start, seed=7, max_rounds=3, max_stall=None, workers=3, head_start=head),
+                         head.starts))
+    (res, starts), (again, starts_again) = runs
+    chains = res.params["chains"]
+    assert [c["start"] for c in chains] == ["given", "random", "random"]
+    assert chains[0]["started_seconds"] == 0.0 and all(c["started_seconds"] < 0 for c in chains[1:])
+    one = improve_cut(g, start, seed=7, max_rounds=3, max_stall=None)
+    assert (chains[0]["cut"], chains[0]["moves"]) == (one.cut, one.moves)
+    for i, c in enumerate(chains[1:], 1):  # chain i: the one-worker search with its seed, from its random cut
+        assert c["seed"] == chain_seed(7, i) and 0.3 < starts[i - 1].mean() < 0.7
+        alone = improve_cut(g, starts[i - 1], seed=c["seed"], max_rounds=3, max_stall=None)
+        assert (c["cut"], c["moves"]) == (alone.cut, alone.moves)
+    assert not np.array_equal(starts[0], starts[1]) and all(map(np.array_equal, starts, starts_again))
+    assert res.cut == max(c["cut"] for c in chains) == g.cut_value(res.sides) and res.start_cut == 0.0
+    assert res.cut >= one.cut and np.array_equal(res.sides, again.sides)  # reproducible
+    with HeadStart(g, workers=3) as head, pytest.raises(OptionError, match="'workers' parameter must be the head"):
+        improve_cut(g, start, workers=2, head_start=head)
+    with pytest.raises(OptionError, match="'workers' parameter must be an integer >= 2"):
+        HeadStart(g, workers=1)
+
+
+def test_a_head_start_at_the_target_ends_the_phase_and_follows_chain_zero_s_clock():
+    g = SMALL[4]
+    best = brute_force_maxcut(g)
+    with HeadStart(g, workers=2, max_stall=None) as head:  # no budget: it runs until the phase ends
+        time.sleep(0.2)  # long enough to reach the optimum of 14 vertices
+        res = improve_cut(g, np.zeros(g.n, dtype=bool), target=best, workers=2, max_stall=None, head_start=head)
+    assert res.stop == "target" and res.cut == pytest.approx(best)
+    big = _toroidal_grid(30, 30, 3)
+    with HeadStart(big, workers=2, max_stall=None) as head:
+        res = improve_cut(big, np.zeros(big.n, dtype=bool), workers=2, time_limit=0.3, max_stall=None, head_start=head)
+    assert [c["stop"] for c in res.params["chains"]] == ["time", "halted"] and res.stop == "time"
+
+
 def test_the_pipeline_with_workers_is_never_below_one_worker():
     g = random_graph(70, 0.15, 4, weights="signed")
     one = solve_maxcut(g, device="cpu", seed=0).certificate()
     two = solve_maxcut(g, device="cpu", seed=0, workers=2).certificate()
-    assert two["improve"]["params"]["chains"][0]["cut"] == one["improved_cut"]
+    chains = two["improve"]["params"]["chains"]
+    assert chains[0]["cut"] == one["improved_cut"] and chains[0]["start"] == "given"
+    assert chains[1]["start"] == "random" and chains[1]["started_seconds"] < 0  # started with the run
     assert two["cut_value"] >= one["cut_value"] and two["cut_value"] == two["improved_cut"]
+    again = solve_maxcut(g, device="cpu", seed=0, workers=2).certificate()["improve"]["params"]["chains"]
+    assert [(c["cut"], c["moves"]) for c in again] == [(c["cut"], c["moves"]) for c in chains]  # round budgets
+
+    def fail_in_the_front(phase, *_):
+        if phase == "derandomize":
+            raise RuntimeError("a failure while chain 1 runs")
+
+    with pytest.raises(RuntimeError, match="while chain 1 runs"):
+        solve_maxcut(g, device="cpu", workers=2, improve_time=30, progress=fail_in_the_front)
+    assert not [t for t in threading.enumerate() if t.name.startswith("derand-improve")]  # the head start halted
     with pytest.raises(OptionError, match="The 'workers' parameter must be a positive integer. Got 0"):
         solve_maxcut(g, device="cpu", workers=0)
     res = CliRunner().invoke(app, ["maxcut", str(DATA / "karate.edgelist"), "-q", "--workers", "0"])

@@ -39,8 +39,8 @@ from ..core.progress import PhaseProgress
 from ..errors import DerandWarning, check_option
 from ..graph import Graph
 
-__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "ImprovementResult", "chain_seed",
-           "default_sweeps", "default_time_cap", "improve_cut"]
+__all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "HeadStart", "ImprovementResult",
+           "chain_seed", "default_sweeps", "default_time_cap", "improve_cut"]
 
 
 #: The searches :func:`improve_cut` runs.
@@ -409,8 +409,9 @@ class ImprovementResult:
 
     With several workers, the counts and times below are those of the chain
     that found the cut (``params["winner"]``); ``params["chains"]`` has every
-    chain's seed, cut, rounds, moves and stop (``halted``: stopped because
-    another chain reached the target, or by Ctrl-C).
+    chain's seed, start, cut, rounds, moves and stop (``halted``: stopped
+    because another chain reached the target, by Ctrl-C, or because chain 0,
+    which carries the phase's budget, ended by the clock).
 
     Attributes
     ----------
@@ -537,6 +538,7 @@ def improve_cut(
     selection: str = "auto",
     engine: str = "auto",
     workers: int = 1,
+    head_start: HeadStart | None = None,
     progress: PhaseProgress | None = None,
     _tuning: dict | None = None,
 ) -> ImprovementResult:
@@ -605,7 +607,15 @@ def improve_cut(
         itself (same seed, same moves), chain i > 0 is seeded by
         :func:`chain_seed`. With a round budget the answer is then at least
         the one-worker answer and as reproducible; under a clock, chains
-        share the machine. ``params["chains"]`` lists every chain's cut.
+        share the machine. ``params["chains"]`` lists every chain's seed,
+        start (``given`` or ``random``), start time and best-found time (in
+        seconds on the phase's clock: negative before it began) and cut.
+    head_start : HeadStart, optional
+        Chains 1 to ``workers`` - 1, already running from random cuts (see
+        :class:`HeadStart`); this call adds chain 0 from ``sides`` and
+        closes them. A chain that started early also counts its
+        ``best_found_seconds`` from this call, negative if it found its cut
+        before.
     progress : callable, optional
         ``progress(milliseconds spent, milliseconds budgeted or 0, best cut)``
         after each kernel call (about every 20 ms).
@@ -621,6 +631,36 @@ def improve_cut(
     S. Kirkpatrick, C. D. Gelatt, M. P. Vecchi, "Optimization by simulated
     annealing", Science 220 (1983) 671-680.
     """
+    use_numba, warmup = _check_options(method=method, seed=seed, max_rounds=max_rounds, max_stall=max_stall,
+                                       sweeps=sweeps, workers=workers, time_limit=time_limit, selection=selection,
+                                       engine=engine)
+    check_option(head_start is None or head_start.workers == workers, "workers",
+                 f"the head start's workers ({getattr(head_start, 'workers', None)})", workers)
+    start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
+    if time_limit is not None:
+        deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
+    options = dict(method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=sweeps,
+                   deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start,
+                   tuning=_tuning)
+    if workers == 1:
+        return replace(_chain(graph, sides, seed=seed, progress=progress, **options), warmup_seconds=warmup)
+    team = _Team(workers) if head_start is None else head_start.team
+    try:
+        team.phase_start = start
+        team.target = math.inf if target is None else float(target)
+        team.progress = progress
+        team.submit(0, graph, sides, seed=seed, start_kind="given", **options)
+        if head_start is None:
+            for i in range(1, workers):
+                team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="given", **options)
+        return replace(team.join(), warmup_seconds=warmup)
+    finally:
+        team.close()
+
+
+def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time_limit, selection,
+                   engine) -> tuple[bool, float]:
+    """Check :func:`improve_cut`'s options; whether the kernels are compiled, and the seconds their warm-up took."""
     global _warned_python
     check_option(method in METHODS, "method", f"one of {', '.join(map(repr, METHODS))}", method)
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
@@ -640,18 +680,8 @@ def improve_cut(
     if engine == "auto" and not HAVE_NUMBA and not _warned_python:
         _warned_python = True
         warnings.warn("numba is not importable: the improvement phase runs as plain Python, "
-                      "about 100x slower (pip install numba)", DerandWarning, stacklevel=2)
-    warmup = _warm_up() if use_numba else 0.0
-    start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
-    if time_limit is not None:
-        deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
-    options = dict(method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=sweeps,
-                   deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start,
-                   tuning=_tuning)
-    if workers == 1:
-        return replace(_chain(graph, sides, seed=seed, progress=progress, **options), warmup_seconds=warmup)
-    return replace(_chains(graph, sides, seed=seed, workers=workers, progress=progress, **options),
-                   warmup_seconds=warmup)
+                      "about 100x slower (pip install numba)", DerandWarning, stacklevel=3)
+    return use_numba, (_warm_up() if use_numba else 0.0)
 
 
 def chain_seed(seed: int, chain: int) -> int:
@@ -659,40 +689,121 @@ def chain_seed(seed: int, chain: int) -> int:
     return seed if chain == 0 else int(np.random.SeedSequence([seed, chain]).generate_state(1)[0])
 
 
-def _chains(graph: Graph, sides: np.ndarray, *, seed: int, workers: int, progress: PhaseProgress | None,
-            **options) -> ImprovementResult:
-    """``workers`` independent searches in threads (the kernels release the GIL); the best cut, ties to the lowest
-    chain. A chain that reaches the target stops the others; so does Ctrl-C."""
-    halt = threading.Event()
-    lock = threading.Lock()
-    best = -math.inf
+class _Team:
+    """Searches in threads sharing a halt event and a running best cut (the compiled kernels release the GIL).
 
-    def report(spent: int, budget: int, cut: float) -> None:  # the best cut over every chain
-        nonlocal best
-        with lock:
-            best = max(best, cut)
-            if progress is not None:
-                progress(spent, budget, best)
+    A chain at the target halts the others, and so does Ctrl-C in the main thread while :meth:`join` waits.
+    """
 
-    seeds = [chain_seed(seed, i) for i in range(workers)]
-    interrupted = False
-    with ThreadPoolExecutor(workers, thread_name_prefix="derand-improve") as pool:
-        futures = [pool.submit(_chain, graph, sides, seed=s, progress=report, halt=halt, **options) for s in seeds]
+    def __init__(self, workers: int):
+        self.halt = threading.Event()
+        self.target = math.inf
+        self.progress: PhaseProgress | None = None
+        self.phase_start = time.monotonic()
+        self.chains: dict[int, tuple[int, str, float, object]] = {}  # chain: seed, start, started at, future
+        self._best = -math.inf
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="derand-improve")
+
+    def submit(self, chain: int, graph: Graph, sides: np.ndarray, *, seed: int, start_kind: str, **options) -> None:
+        """Start search ``chain`` from ``sides``; its clock starts at ``options["start"]``."""
+        begun = options["start"]
+
+        def report(spent: int, budget: int, cut: float) -> None:  # on the phase's clock, with the best of all chains
+            with self._lock:
+                self._best = max(self._best, cut)
+                if self._best >= self.target:
+                    self.halt.set()
+                if self.progress is not None:
+                    shift = int(1000 * (self.phase_start - begun))
+                    self.progress(spent - shift, budget - shift if budget else 0, self._best)
+
+        future = self._pool.submit(_chain, graph, sides, seed=seed, progress=report, halt=self.halt, **options)
+        self.chains[chain] = (seed, start_kind, begun, future)
+
+    def join(self) -> ImprovementResult:
+        """Wait for every chain (chain 0 ending by the clock halts the rest); the best cut, ties to the lowest chain."""
+        with self._lock:
+            if self._best >= self.target:
+                self.halt.set()
+        order = sorted(self.chains)
+        futures = [self.chains[i][3] for i in order]
+        interrupted = False
         try:
             while not all(f.done() for f in futures):
                 wait(futures, timeout=0.1)  # short waits: Ctrl-C reaches the main thread between them
+                if futures[0].done() and futures[0].result().stop in ("time", "target"):
+                    self.halt.set()  # chain 0 carries the phase's budget; chains started early follow it
         except KeyboardInterrupt:
             interrupted = True
-            halt.set()
+        finally:
+            self.close()
         results = [f.result() for f in futures]
-    winner = max(range(workers), key=lambda i: (results[i].cut, -i))
-    won = results[winner]
-    stops = {r.stop for r in results}
-    stop = "interrupted" if interrupted else "target" if "target" in stops else won.stop
-    params = dict(won.params, workers=workers, winner=winner, chains=[
-        {"seed": s, "cut": r.cut, "rounds": r.rounds, "moves": r.moves, "best_found_seconds": r.best_found_seconds,
-         "stop": r.stop} for s, r in zip(seeds, results)])
-    return replace(won, stop=stop, seconds=time.monotonic() - options["start"], params=params)
+        winner = max(range(len(results)), key=lambda i: (results[i].cut, -i))
+        won = results[winner]
+        shifts = [self.chains[i][2] - self.phase_start for i in order]  # a chain started early: negative
+        if interrupted:
+            stop = "interrupted"
+        elif won.cut >= self.target or any(r.stop == "target" for r in results):
+            stop = "target"
+        else:  # a chain halted when chain 0 ended: chain 0's reason
+            stop = results[0].stop if won.stop == "halted" else won.stop
+        chains = [{"seed": self.chains[i][0], "start": self.chains[i][1], "started_seconds": shift, "cut": r.cut,
+                   "rounds": r.rounds, "moves": r.moves, "best_found_seconds": r.best_found_seconds + shift,
+                   "stop": r.stop} for i, r, shift in zip(order, results, shifts)]
+        params = dict(won.params, workers=len(results), winner=winner, chains=chains)
+        return replace(won, start_cut=results[0].start_cut, best_found_seconds=won.best_found_seconds + shifts[winner],
+                       stop=stop, seconds=time.monotonic() - self.phase_start, params=params)
+
+    def close(self) -> None:
+        """Halt every chain and wait for its threads (within one kernel call, about 20 ms)."""
+        self.halt.set()
+        self._pool.shutdown(wait=True)
+
+
+class HeadStart:
+    """Chains 1, ..., ``workers`` - 1 of an improvement phase, started before its start cut exists.
+
+    :func:`~solver.maxcut.solve.solve_maxcut` with ``workers >= 2`` makes one
+    as a run begins. While the SDP, the bound and the derandomization run
+    (on torch's threads), these chains search from random cuts, each drawn
+    from its :func:`chain_seed`, on the other cores; ``improve_cut(...,
+    head_start=it)`` then runs chain 0 from the derandomized cut beside them
+    and returns the best cut of all. They take the budget given here
+    (rounds, or a deadline; with neither they run until chain 0 ends by the
+    clock). Use it as a context manager: leaving it halts the chains.
+    """
+
+    def __init__(self, graph: Graph, *, workers: int, seed: int = 0, method: str = "hybrid",
+                 time_limit: float | None = None, max_rounds: int | None = None, max_stall: int | None = DEFAULT_STALL,
+                 deadline: float | None = None, engine: str = "auto"):
+        use_numba, warmup = _check_options(method=method, seed=seed, max_rounds=max_rounds, max_stall=max_stall,
+                                           sweeps=None, workers=workers, time_limit=time_limit, selection="auto",
+                                           engine=engine)
+        check_option(workers >= 2, "workers", "an integer >= 2 (a head start runs chains 1 to workers - 1)", workers)
+        self.workers = workers
+        self.warmup_seconds = warmup
+        self.team = _Team(workers)
+        start = time.monotonic()
+        if time_limit is not None:
+            deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
+        #: The random cuts chains 1, 2, ... start from (drawn from their seeds).
+        self.starts = [np.random.default_rng([chain_seed(seed, i), 1]).random(graph.n) < 0.5
+                       for i in range(1, workers)]
+        for i, sides in enumerate(self.starts, 1):
+            self.team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="random", method=method,
+                             time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=None,
+                             deadline=deadline, target=None, selection="auto", use_numba=use_numba, start=start,
+                             tuning=None)
+
+    def close(self) -> None:
+        self.team.close()
+
+    def __enter__(self) -> "HeadStart":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limit: float | None,

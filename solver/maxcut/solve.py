@@ -9,6 +9,7 @@ code.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -25,7 +26,7 @@ from ..graph import Graph
 from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
-from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, ImprovementResult, default_time_cap, improve_cut
+from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, HeadStart, ImprovementResult, default_time_cap, improve_cut
 from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
@@ -416,9 +417,15 @@ def solve_maxcut(
         valid bound; looser is faster on huge graphs, and the bound a little looser).
     workers : int
         Independent searches of the improvement phase, run side by side in
-        threads (one CPU core each); the best cut wins. With the default
-        round budget the cut is at least the one-worker cut (chain 0 makes
-        the same moves). The SDP and the derandomization use torch's threads.
+        threads (one CPU core each); the best cut wins. Chain 0 starts from
+        the polished derandomized cut and makes the one-worker moves, so with
+        the default round budget the cut is at least the one-worker cut.
+        Chains 1 to ``workers`` - 1 start with the run, from random cuts
+        (:class:`~solver.maxcut.improve.HeadStart`), and search while the
+        SDP, the bound and the derandomization run on torch's threads: give
+        torch the other cores (``torch.set_num_threads``, or
+        ``OMP_NUM_THREADS``). Under a clock they stop with chain 0; under
+        the round budget each runs its own rounds (reproducible).
 
     Returns
     -------
@@ -438,39 +445,46 @@ def solve_maxcut(
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
     gen = make_generator(seed, dev)
+    head = None
+    if workers > 1 and polish and improve:  # chains 1.. search from random cuts on the cores torch leaves idle
+        budget, rounds, stall = _improve_budget(graph, improve_time, time_limit)
+        clock = rounds is None  # by the clock, they run to the deadline, or until chain 0 ends by its own
+        head = HeadStart(graph, workers=workers, seed=seed, time_limit=None if clock else budget, max_rounds=rounds,
+                         max_stall=stall, deadline=deadline)
 
-    relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
-                            sdp_tol=sdp_tol,
-                            progress=progress)
-    sdp = relax.sdp
-    seconds = dict(relax.seconds)
-    notes = list(relax.notes)
-    if relax.status == "interrupted":
-        # Ctrl-C: finish at once with the best answer. The remaining phases stop
-        # at their first deadline check, which is what a past deadline means.
-        deadline = time.monotonic()
+    with head if head is not None else contextlib.nullcontext():
+        relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
+                                sdp_tol=sdp_tol, progress=progress)
+        sdp = relax.sdp
+        seconds = dict(relax.seconds)
+        notes = list(relax.notes)
+        if relax.status == "interrupted":
+            # Ctrl-C: finish at once with the best answer. The remaining phases stop
+            # at their first deadline check, which is what a past deadline means.
+            deadline = time.monotonic()
 
-    t = time.monotonic()
-    optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
-    derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
-                         deadline=deadline, target=optimal, progress=for_phase(progress, "derandomize"))
-    seconds["derandomize"] = time.monotonic() - t
-    if derand.status == "interrupted":
-        deadline = time.monotonic()
+        t = time.monotonic()
+        optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
+        derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
+                             deadline=deadline, target=optimal, progress=for_phase(progress, "derandomize"))
+        seconds["derandomize"] = time.monotonic() - t
+        if derand.status == "interrupted":
+            deadline = time.monotonic()
 
-    return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
-                         polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit, seed=seed,
-                         device=dev, dtype=dt, progress=progress, workers=workers)
+        return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
+                             polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit,
+                             seed=seed, device=dev, dtype=dt, progress=progress, workers=workers, head_start=head)
 
 
 def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
                   notes: list[str], start: float, deadline: float | None, polish: bool, improve: bool,
                   improve_time: float | None, time_limit: float | None, seed: int, device: torch.device,
-                  dtype: torch.dtype, progress: Progress | None, workers: int = 1) -> MaxCutResult:
+                  dtype: torch.dtype, progress: Progress | None, workers: int = 1,
+                  head_start: HeadStart | None = None) -> MaxCutResult:
     """Steps 4 and 5 of :func:`solve_maxcut` (polish, improvement) and its result, from the derandomized cut.
 
     Sequential local search on the whole graph: a distributed run calls this
-    on rank 0 only.
+    on rank 0 only. ``head_start``: the improvement's chains 1.., already running.
     """
     sdp, bound = relax.sdp, relax.bound
     dev, dt = device, dtype
@@ -495,13 +509,10 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
                 sides, cut = polished.sides, polished.cut
     if polished is not None and improve:
         t = time.monotonic()
-        if improve_time is not None or time_limit is not None:
-            budget, rounds, stall = improve_time, None, None  # the clock alone ends it
-        else:
-            budget, rounds, stall = default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
+        budget, rounds, stall = _improve_budget(graph, improve_time, time_limit)
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
                                deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound), workers=workers,
-                               progress=for_phase(progress, "improve"))
+                               head_start=head_start, progress=for_phase(progress, "improve"))
         seconds["improve"] = time.monotonic() - t
         if improved.stop == "interrupted":
             polish_status = "interrupted"
@@ -519,6 +530,15 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
     return MaxCutResult(graph, np.asarray(sides, dtype=bool), graph.cut_value(sides), sdp, bound, derand, polished,
                         seconds, seed, str(dev), str(dt).replace("torch.", ""), status, tuple(notes),
                         peak_memory_mib(), improved, best_found)
+
+
+def _improve_budget(graph: Graph, improve_time: float | None,
+                    time_limit: float | None) -> tuple[float | None, int | None, int | None]:
+    """The improvement phase's seconds, rounds and stall: by the clock alone if a time is given, else 24 rounds,
+    12 without a better cut, capped by :func:`~solver.maxcut.improve.default_time_cap` (reproducible)."""
+    if improve_time is not None or time_limit is not None:
+        return improve_time, None, None
+    return default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
 
 
 def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
