@@ -769,9 +769,34 @@ class HeadStart:
     (on torch's threads), these chains search from random cuts, each drawn
     from its :func:`chain_seed`, on the other cores; ``improve_cut(...,
     head_start=it)`` then runs chain 0 from the derandomized cut beside them
-    and returns the best cut of all. They take the budget given here
-    (rounds, or a deadline; with neither they run until chain 0 ends by the
-    clock). Use it as a context manager: leaving it halts the chains.
+    and returns the best cut of all. Use it as a context manager: leaving
+    it halts the chains.
+
+    Measured with the derandomized starts of 12 hard instances (Gset G14,
+    G16, G23, G37, G38, G41, G47, G51, G52, G54, regular:3:1000,
+    pm1:2000:0.01), 3 seeds, at 0.97 x neal's time: a second chain from a
+    random cut started with the run was at least neal's cut in 94 % of
+    (derand, neal) pairs, a second chain from the derandomized cut in 90 %
+    (G41: 2403 in all three seeds against 2392-2395).
+
+    Parameters
+    ----------
+    graph : Graph
+    workers : int
+        Chains of the phase, chain 0 included (at least 2).
+    seed, method, engine
+        As in :func:`improve_cut`; chain i is seeded by ``chain_seed(seed, i)``.
+    time_limit, max_rounds, max_stall : optional
+        Each chain's budget, counted from now (:func:`improve_cut`'s
+        meaning). With none of them and no ``deadline``, the chains run
+        until chain 0 ends by the clock, or until the phase is closed.
+    deadline : float, optional
+        :func:`time.monotonic` time at which to stop at the latest.
+
+    Attributes
+    ----------
+    starts : list of numpy.ndarray
+        The random cuts chains 1, 2, ... started from.
     """
 
     def __init__(self, graph: Graph, *, workers: int, seed: int = 0, method: str = "hybrid",
@@ -787,7 +812,6 @@ class HeadStart:
         start = time.monotonic()
         if time_limit is not None:
             deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
-        #: The random cuts chains 1, 2, ... start from (drawn from their seeds).
         self.starts = [np.random.default_rng([chain_seed(seed, i), 1]).random(graph.n) < 0.5
                        for i in range(1, workers)]
         for i, sides in enumerate(self.starts, 1):
