@@ -247,6 +247,20 @@ def test_a_head_start_runs_its_chains_from_random_cuts_beside_chain_zero():
         HeadStart(g, workers=1)
 
 
+def test_a_head_start_warms_the_kernels_up_in_its_own_threads(monkeypatch):
+    calls = []
+    real = improve._run_every_kernel
+    monkeypatch.setattr(improve, "_run_every_kernel", lambda: calls.append(threading.current_thread().name) or real())
+    monkeypatch.setattr(improve, "_warmed_up", False)
+    g = SMALL[1]
+    with HeadStart(g, workers=2, max_rounds=1) as head:
+        time.sleep(0.2)  # the front of a run
+        res = improve_cut(g, np.zeros(g.n, dtype=bool), workers=2, max_rounds=1, head_start=head)
+    assert calls == ["derand-improve_0"]  # once, in the chain's thread; the caller waited for it
+    assert res.cut == max(c["cut"] for c in res.params["chains"])
+    assert all(c["stop"] == "rounds" for c in res.params["chains"])
+
+
 def test_a_head_start_at_the_target_ends_the_phase_and_follows_chain_zero_s_clock():
     g = SMALL[4]
     best = brute_force_maxcut(g)

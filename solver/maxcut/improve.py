@@ -502,19 +502,25 @@ def default_time_cap(n: int) -> float:
 
 _warned_python = False
 _warmed_up = False
+_warm_up_lock = threading.RLock()  # another thread waits for the warm-up; the warm-up's own calls come back in
 
 
 def _warm_up() -> float:
-    """Compile the kernels (or load them from numba's cache) on a 4-cycle, once per process; the seconds it took."""
+    """Compile the kernels (or load them from numba's cache) on a 4-cycle, once per process; the seconds it took
+    (or waited for, while another thread did it)."""
     global _warmed_up
-    if _warmed_up:
-        return 0.0
-    _warmed_up = True
     t = time.monotonic()
+    with _warm_up_lock:
+        if not _warmed_up:
+            _warmed_up = True
+            _run_every_kernel()
+    return time.monotonic() - t
+
+
+def _run_every_kernel() -> None:
     square = Graph.from_edges(4, [0, 1, 2, 3], [1, 2, 3, 0])
     for selection in ("tree", "scan"):  # two rounds: the first is BLS alone, the second anneals
         improve_cut(square, np.zeros(4, dtype=bool), max_rounds=2, selection=selection, engine="numba")
-    return time.monotonic() - t
 
 
 def _check_count(name: str, value, minimum: int) -> None:
@@ -658,9 +664,10 @@ def improve_cut(
         team.close()
 
 
-def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time_limit, selection,
-                   engine) -> tuple[bool, float]:
-    """Check :func:`improve_cut`'s options; whether the kernels are compiled, and the seconds their warm-up took."""
+def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time_limit, selection, engine,
+                   warm: bool = True) -> tuple[bool, float]:
+    """Check :func:`improve_cut`'s options; whether the kernels are compiled, and the seconds their warm-up took
+    (``warm=False``: left to the caller)."""
     global _warned_python
     check_option(method in METHODS, "method", f"one of {', '.join(map(repr, METHODS))}", method)
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
@@ -681,7 +688,7 @@ def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time
         _warned_python = True
         warnings.warn("numba is not importable: the improvement phase runs as plain Python, "
                       "about 100x slower (pip install numba)", DerandWarning, stacklevel=3)
-    return use_numba, (_warm_up() if use_numba else 0.0)
+    return use_numba, (_warm_up() if use_numba and warm else 0.0)
 
 
 def chain_seed(seed: int, chain: int) -> int:
@@ -705,8 +712,10 @@ class _Team:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="derand-improve")
 
-    def submit(self, chain: int, graph: Graph, sides: np.ndarray, *, seed: int, start_kind: str, **options) -> None:
-        """Start search ``chain`` from ``sides``; its clock starts at ``options["start"]``."""
+    def submit(self, chain: int, graph: Graph, sides: np.ndarray, *, seed: int, start_kind: str, warm: bool = False,
+               **options) -> None:
+        """Start search ``chain`` from ``sides``; its clock starts at ``options["start"]``. ``warm``: the thread
+        first compiles the kernels or loads them (:func:`_warm_up`), off the caller's thread."""
         begun = options["start"]
 
         def report(spent: int, budget: int, cut: float) -> None:  # on the phase's clock, with the best of all chains
@@ -718,8 +727,12 @@ class _Team:
                     shift = int(1000 * (self.phase_start - begun))
                     self.progress(spent - shift, budget - shift if budget else 0, self._best)
 
-        future = self._pool.submit(_chain, graph, sides, seed=seed, progress=report, halt=self.halt, **options)
-        self.chains[chain] = (seed, start_kind, begun, future)
+        def run() -> ImprovementResult:
+            if warm:
+                _warm_up()
+            return _chain(graph, sides, seed=seed, progress=report, halt=self.halt, **options)
+
+        self.chains[chain] = (seed, start_kind, begun, self._pool.submit(run))
 
     def join(self) -> ImprovementResult:
         """Wait for every chain (chain 0 ending by the clock halts the rest); the best cut, ties to the lowest chain."""
@@ -769,8 +782,10 @@ class HeadStart:
     (on torch's threads), these chains search from random cuts, each drawn
     from its :func:`chain_seed`, on the other cores; ``improve_cut(...,
     head_start=it)`` then runs chain 0 from the derandomized cut beside them
-    and returns the best cut of all. Use it as a context manager: leaving
-    it halts the chains.
+    and returns the best cut of all. The chains compile the kernels (or load
+    them from numba's cache) in their own threads, so the caller's work
+    starts at once and the warm-up is off its clock. Use it as a context
+    manager: leaving it halts the chains.
 
     Measured with the derandomized starts of 12 hard instances (Gset G14,
     G16, G23, G37, G38, G41, G47, G51, G52, G54, regular:3:1000,
@@ -802,12 +817,11 @@ class HeadStart:
     def __init__(self, graph: Graph, *, workers: int, seed: int = 0, method: str = "hybrid",
                  time_limit: float | None = None, max_rounds: int | None = None, max_stall: int | None = DEFAULT_STALL,
                  deadline: float | None = None, engine: str = "auto"):
-        use_numba, warmup = _check_options(method=method, seed=seed, max_rounds=max_rounds, max_stall=max_stall,
-                                           sweeps=None, workers=workers, time_limit=time_limit, selection="auto",
-                                           engine=engine)
+        use_numba, _ = _check_options(method=method, seed=seed, max_rounds=max_rounds, max_stall=max_stall,
+                                      sweeps=None, workers=workers, time_limit=time_limit, selection="auto",
+                                      engine=engine, warm=False)  # the chains warm up in their threads
         check_option(workers >= 2, "workers", "an integer >= 2 (a head start runs chains 1 to workers - 1)", workers)
         self.workers = workers
-        self.warmup_seconds = warmup
         self.team = _Team(workers)
         start = time.monotonic()
         if time_limit is not None:
@@ -815,10 +829,10 @@ class HeadStart:
         self.starts = [np.random.default_rng([chain_seed(seed, i), 1]).random(graph.n) < 0.5
                        for i in range(1, workers)]
         for i, sides in enumerate(self.starts, 1):
-            self.team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="random", method=method,
-                             time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=None,
-                             deadline=deadline, target=None, selection="auto", use_numba=use_numba, start=start,
-                             tuning=None)
+            self.team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="random", warm=use_numba,
+                             method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
+                             sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
+                             start=start, tuning=None)
 
     def close(self) -> None:
         self.team.close()
