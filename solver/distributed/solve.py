@@ -153,7 +153,9 @@ def solve_maxcut_distributed(
         ``() -> Graph``, called on rank 0 only (reads the file).
     rank, reg, polish, improve, improve_time, max_iters, time_limit, seed, dtype, progress, sdp_tol, workers
         As in :func:`~solver.maxcut.solve.solve_maxcut`; ``progress`` is used
-        on rank 0 only.
+        on rank 0 only. The improvement's ``workers`` chains all start on
+        rank 0 from the derandomized cut: there is no head start beside the
+        sharded SDP, whose ranks already hold the cores.
 
     Raises
     ------
