@@ -643,8 +643,7 @@ def improve_cut(
     check_option(head_start is None or head_start.workers == workers, "workers",
                  f"the head start's workers ({getattr(head_start, 'workers', None)})", workers)
     start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
-    if time_limit is not None:
-        deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
+    deadline = _earliest(deadline, start, time_limit)
     options = dict(method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=sweeps,
                    deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start,
                    tuning=_tuning)
@@ -689,6 +688,13 @@ def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time
         warnings.warn("numba is not importable: the improvement phase runs as plain Python, "
                       "about 100x slower (pip install numba)", DerandWarning, stacklevel=3)
     return use_numba, (_warm_up() if use_numba and warm else 0.0)
+
+
+def _earliest(deadline: float | None, start: float, time_limit: float | None) -> float | None:
+    """The earlier of ``deadline`` and ``start + time_limit`` (either may be missing)."""
+    if time_limit is None:
+        return deadline
+    return start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
 
 
 def chain_seed(seed: int, chain: int) -> int:
@@ -824,12 +830,11 @@ class HeadStart:
         self.workers = workers
         self.team = _Team(workers)
         start = time.monotonic()
-        if time_limit is not None:
-            deadline = start + float(time_limit) if deadline is None else min(deadline, start + float(time_limit))
-        self.starts = [np.random.default_rng([chain_seed(seed, i), 1]).random(graph.n) < 0.5
-                       for i in range(1, workers)]
-        for i, sides in enumerate(self.starts, 1):
-            self.team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="random", warm=use_numba,
+        deadline = _earliest(deadline, start, time_limit)
+        seeds = [chain_seed(seed, i) for i in range(1, workers)]
+        self.starts = [np.random.default_rng([s, 1]).random(graph.n) < 0.5 for s in seeds]
+        for i, (s, sides) in enumerate(zip(seeds, self.starts), 1):
+            self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba,
                              method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
                              sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
                              start=start, tuning=None)
