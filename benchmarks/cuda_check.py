@@ -25,8 +25,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-GSET = ROOT.parent / "shared" / "data" / "gset"
 
+from solver.benchmark.instances import resolve_graph_spec  # noqa: E402
 from solver.io import read_graph  # noqa: E402
 from solver.maxcut import solve_maxcut  # noqa: E402
 
@@ -54,8 +54,8 @@ def main() -> int:
         return 2
     paths = []
     for name in args.graphs:
-        p = Path(name) if Path(name).exists() else GSET / f"{name}.txt"
-        if p.exists():
+        p = resolve_graph_spec(name).path
+        if p is not None and p.exists():
             paths.append(p)
         else:
             print(f"skipping {name}: not found", file=sys.stderr)

@@ -14,41 +14,28 @@ the whole graph for the bound's verification and the improvement phase).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.maxcut_scale import best_known, resolve  # noqa: E402
+from benchmarks.maxcut_scale import certificate_of, resolve  # noqa: E402
 from benchmarks.tables import write_tables  # noqa: E402
+from solver.benchmark.instances import gset_best_known  # noqa: E402
 
 
 def run(path: Path, nproc: int | None, extra: list[str]) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_path = Path(tmp) / "cert.json"
-        solver = ["-m", "solver", "maxcut", str(path), "--quiet", "--device", "cpu", "--certificate", str(cert_path),
-                  *extra]
-        if nproc is None:
-            cmd = [sys.executable, *solver]
-        else:
-            cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
-                   *solver, "--distributed"]
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        t = time.monotonic()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-        wall = time.monotonic() - t
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-3000:]}")
-        cert = json.loads(cert_path.read_text())
-    cert["wall_seconds"] = wall
-    return cert
+    solver = ["-m", "solver", "maxcut", str(path), "--quiet", "--device", "cpu", *extra]
+    if nproc is None:
+        cmd = [sys.executable, *solver]
+    else:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
+               *solver, "--distributed"]
+    return certificate_of(cmd, threads="1")
 
 
 def main() -> None:
@@ -58,7 +45,7 @@ def main() -> None:
     ap.add_argument("--extra", default="", help="extra options for derand maxcut, as one string")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    known = best_known()
+    known = gset_best_known()
     rows = []
     for name in args.graphs:
         path = resolve(name)

@@ -4,14 +4,14 @@
 
 For each Gset graph: derand's pipeline (SDP, bound, derandomization, polish)
 timed end to end in-process, then GW's expectation and best of N hyperplanes
-on the very same SDP vectors. Writes CSV and a markdown table. Reads
-../shared/data/gset (override with --gset).
+on the very same SDP vectors. Writes CSV and a markdown table. Reads the
+Gset folder of :func:`solver.benchmark.instances.default_gset_dir` (override
+with --gset).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import sys
 import time
@@ -22,32 +22,26 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tables import write_tables  # noqa: E402
 from solver.baselines import hyperplane_rounding  # noqa: E402
+from solver.benchmark.instances import default_gset_dir, gset_best_known, resolve_graph_spec  # noqa: E402
 from solver.io import read_graph  # noqa: E402
 from solver.maxcut import solve_maxcut  # noqa: E402
-
-
-def best_known(gset: Path) -> dict[str, float]:
-    path = gset / "best_known.csv"
-    if not path.exists():
-        return {}
-    with path.open() as fh:
-        return {row["instance"]: float(row["best_known"]) for row in csv.DictReader(fh)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="+")
-    ap.add_argument("--gset", type=Path, default=ROOT.parent / "shared" / "data" / "gset")
+    ap.add_argument("--gset", type=Path, default=default_gset_dir())
     ap.add_argument("--trials", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help="output path without extension")
     args = ap.parse_args()
-    known = best_known(args.gset)
+    known = gset_best_known(args.gset)
     rows = []
     for name in args.graphs:
         t = time.monotonic()
-        g = read_graph(args.gset / f"{name}.txt")
+        g = read_graph(resolve_graph_spec(name, args.gset).path)
         read_s = time.monotonic() - t
         res = solve_maxcut(g, device="cpu", seed=args.seed)
         total = read_s + res.seconds["total"]
@@ -72,23 +66,8 @@ def main() -> None:
             f"seconds_gw_{args.trials}_hyperplanes": round(hp_s, 2),
         })
         print(rows[-1], flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.with_suffix(".csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    keys = list(rows[0])
-    lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, CPU, float64, seed {args.seed}.",
-        "",
-        "Command: `python benchmarks/maxcut_gset.py " + " ".join(args.graphs) + f" --out {args.out}`",
-        "",
-        "| " + " | ".join(keys) + " |",
-        "|" + "---|" * len(keys),
-    ]
-    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    write_tables(args.out, rows, f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
+                 f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, CPU, float64, seed {args.seed}.")
 
 
 if __name__ == "__main__":

@@ -8,15 +8,19 @@ lam = f * sum|w| / n for each factor f; one SDP per graph, shared by every f.
 from __future__ import annotations
 
 import argparse
-import csv
+import platform
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tables import write_tables  # noqa: E402
+from solver.benchmark.instances import default_gset_dir, resolve_graph_spec  # noqa: E402
 from solver.io import read_graph  # noqa: E402
 from solver.maxcut import burer_monteiro, derandomize  # noqa: E402
 
@@ -24,13 +28,13 @@ from solver.maxcut import burer_monteiro, derandomize  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="+")
-    ap.add_argument("--gset", type=Path, default=ROOT.parent / "shared" / "data" / "gset")
+    ap.add_argument("--gset", type=Path, default=default_gset_dir())
     ap.add_argument("--factors", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03])
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     rows = []
     for name in args.graphs:
-        g = read_graph(args.gset / f"{name}.txt")
+        g = read_graph(resolve_graph_spec(name, args.gset).path)
         sdp = burer_monteiro(g, device="cpu", seed=0)
         for f in args.factors:
             d = derandomize(g, sdp.V, reg=f * float(np.abs(g.weights).sum()) / g.n, device="cpu", seed=0)
@@ -39,17 +43,8 @@ def main() -> None:
                          "pgd_iters": d.iterations, "sosp": bool(d.sosp and d.sosp.is_sosp),
                          "seconds": round(d.seconds, 2)})
             print(rows[-1], flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.with_suffix(".csv").open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    keys = list(rows[0])
-    md = ["Command: `python benchmarks/maxcut_reg.py " + " ".join(args.graphs) + " --factors "
-          + " ".join(str(f) for f in args.factors) + f" --out {args.out}`", "",
-          "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    md += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
-    args.out.with_suffix(".md").write_text("\n".join(md) + "\n")
+    write_tables(args.out, rows, f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
+                 f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, CPU, float64, seed 0.")
 
 
 if __name__ == "__main__":

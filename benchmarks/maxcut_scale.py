@@ -7,8 +7,8 @@
 Each run is the real command line (`python -m solver maxcut GRAPH --quiet
 --certificate ...`) in a fresh process, so the wall time includes start-up
 and reading, and the peak memory is the process's own (the certificate's
-``peak_memory_mib``, from getrusage). A Gset name (G81) is looked up in
-../shared/data/gset. GW's best of N hyperplanes on the same Burer-Monteiro
+``peak_memory_mib``, from getrusage). A Gset name (G81) is looked up in the
+Gset folder (:func:`solver.benchmark.instances.default_gset_dir`). GW's best of N hyperplanes on the same Burer-Monteiro
 vectors is measured in-process afterwards with ``--gw-trials N`` (0 skips it).
 
 The random d-regular graph is networkx's ``random_regular_graph(d, n, seed)``
@@ -19,8 +19,8 @@ The random d-regular graph is networkx's ``random_regular_graph(d, n, seed)``
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -32,9 +32,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-GSET = ROOT.parent / "shared" / "data" / "gset"
 
 from benchmarks.tables import write_tables  # noqa: E402
+from solver.benchmark.instances import default_gset_dir, gset_best_known, resolve_graph_spec  # noqa: E402
 
 
 def make_regular(n: int, d: int, folder: Path, seed: int = 0) -> Path:
@@ -53,36 +53,33 @@ def make_regular(n: int, d: int, folder: Path, seed: int = 0) -> Path:
 
 
 def resolve(name: str) -> Path:
-    p = Path(name)
-    if p.exists():
-        return p
-    for candidate in (GSET / f"{name}.txt", GSET / f"{name}.rudy", GSET / name):
-        if candidate.exists():
-            return candidate
-    raise SystemExit(f"no such graph: {name} (not a file, not in {GSET})")
+    """A graph file, or a Gset name (G81) in the Gset folder."""
+    path = resolve_graph_spec(name).path
+    if path is None or not path.exists():
+        raise SystemExit(f"no such graph: {name} (not a file, not in {default_gset_dir()})")
+    return path
 
 
-def best_known() -> dict[str, float]:
-    path = GSET / "best_known.csv"
-    if not path.exists():
-        return {}
-    with path.open() as fh:
-        return {r["instance"]: float(r["best_known"]) for r in csv.DictReader(fh)}
-
-
-def run_cli(path: Path, dtype: str, device: str, extra: list[str]) -> dict:
+def certificate_of(cmd: list[str], *, threads: str | None = None) -> dict:
+    """Run ``cmd`` (a ``derand maxcut`` command line) with ``--certificate`` in a scratch folder, from the
+    repository root; its certificate, with the launch's ``wall_seconds``. ``threads``: ``OMP_NUM_THREADS``."""
+    env = None if threads is None else dict(os.environ, OMP_NUM_THREADS=threads)
     with tempfile.TemporaryDirectory() as tmp:
         cert_path = Path(tmp) / "cert.json"
-        cmd = [sys.executable, "-m", "solver", "maxcut", str(path), "--quiet", "--dtype", dtype,
-               "--device", device, "--certificate", str(cert_path), *extra]
+        cmd = [*cmd, "--certificate", str(cert_path)]
         t = time.monotonic()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
         wall = time.monotonic() - t
         if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-3000:]}")
         cert = json.loads(cert_path.read_text())
     cert["wall_seconds"] = wall
     return cert
+
+
+def run_cli(path: Path, dtype: str, device: str, extra: list[str]) -> dict:
+    return certificate_of([sys.executable, "-m", "solver", "maxcut", str(path), "--quiet", "--dtype", dtype,
+                           "--device", device, *extra])
 
 
 def gw_best(path: Path, trials: int, seed: int = 0) -> tuple[float, float, float]:
@@ -113,7 +110,7 @@ def main() -> None:
         make_regular(*args.make_regular, folder=args.graphs_dir)
     if not args.graphs:
         return
-    known = best_known()
+    known = gset_best_known()
     rows = []
     for name in args.graphs:
         path = resolve(name)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from solver.benchmark.instances import default_gset_dir
 from solver.graph import Graph
 
 # Tests assert, they do not time: one thread avoids OpenMP spin-waiting when
@@ -17,7 +18,7 @@ torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-GSET = ROOT.parent / "shared" / "data" / "gset"
+GSET = default_gset_dir()
 
 
 def brute_force_maxcut(graph: Graph) -> float:
@@ -49,7 +50,7 @@ def random_graph(n: int, p: float, seed: int, *, weights: str = "unit") -> Graph
 @pytest.fixture(scope="session")
 def gset() -> Path:
     if not (GSET / "G1.txt").exists():
-        pytest.skip("the Gset folder ../shared/data/gset is not present")
+        pytest.skip(f"the Gset folder {GSET} is not present (set $DERAND_GSET)")
     return GSET
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InputError, OptionError
 from ..graph import Graph
 
-__all__ = ["GENERATED_FAMILIES", "GraphSpec", "PointSpec", "default_gset_dir", "generate_graph",
+__all__ = ["GENERATED_FAMILIES", "GraphSpec", "PointSpec", "default_gset_dir", "generate_graph", "gset_best_known",
            "load_best_known", "load_graph", "load_points", "resolve_graph_spec", "resolve_point_spec"]
 
 #: Generator specs accepted in place of a graph file (fields separated by ':').
@@ -30,10 +30,29 @@ GENERATED_FAMILIES = {
 _GSET_NAME = re.compile(r"^G\d+$")
 
 
+#: Where the Gset folder lies relative to a checkout (or the working directory): beside it, in ``shared``.
+_GSET_BESIDE = Path("..") / "shared" / "data" / "gset"
+
+
 def default_gset_dir() -> Path:
-    """``$DERAND_GSET`` if set, else ``../shared/data/gset`` from the working directory."""
+    """The folder of the Gset graphs and their ``best_known.csv``.
+
+    ``$DERAND_GSET`` if set; else ``../shared/data/gset`` from the working
+    directory, or from this checkout's root where only that one exists (so a
+    script or test run from elsewhere finds the same folder).
+    """
     env = os.environ.get("DERAND_GSET")
-    return Path(env) if env else Path("..") / "shared" / "data" / "gset"
+    if env:
+        return Path(env)
+    beside_checkout = Path(__file__).resolve().parents[2] / _GSET_BESIDE
+    if not _GSET_BESIDE.is_dir() and beside_checkout.is_dir():
+        return beside_checkout
+    return _GSET_BESIDE
+
+
+def gset_best_known(gset_dir: Path | None = None) -> dict[str, float]:
+    """Best-known cuts of the Gset graphs, from ``<gset_dir>/best_known.csv`` (empty when it is absent)."""
+    return load_best_known(Path(gset_dir if gset_dir is not None else default_gset_dir()) / "best_known.csv")
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ import numpy as np
 
 from ..baselines.projections import gaussian_maps, minimax_map, pca_map, sparse_map
 from ..core.device import resolve_device
-from ..errors import DerandError, OptionError, check_option
+from ..errors import check_option
 from ..io import atomic_write
 from ..jl.distortion import certify_embedding
 from .instances import PointSpec, load_points, resolve_point_spec
-from .maxcut import DONE_STATUSES, BenchmarkReport, check_time_limits, merge_rows, out_folder
+from .maxcut import (DONE_STATUSES, BenchmarkReport, check_method_names, check_time_limits, error_note, merge_rows,
+                     out_folder)
 from .report import jl_markdown, jl_plots, jl_summary, machine_description, matplotlib_available, read_rows, write_rows
 
 __all__ = ["JL_COLUMNS", "JL_METHODS", "JLContext", "JLRun", "benchmark_jl", "register_jl_method", "run_jl_benchmark"]
@@ -153,21 +154,6 @@ register_jl_method("minimax", _run_minimax, description="direct deterministic mi
                    "max/min log pair ratio, sharpness raised in steps, from the better of PCA and a Gaussian draw")
 
 
-def _check_methods(methods: Sequence[str] | None) -> list[str]:
-    if methods is None:
-        return list(JL_METHODS)
-    methods = list(dict.fromkeys(methods))
-    unknown = [m for m in methods if m not in JL_METHODS]
-    if unknown or not methods:
-        raise OptionError(f"The 'methods' parameter must be names from {', '.join(JL_METHODS)}. "
-                          f"Got {', '.join(map(repr, unknown)) or 'none'} instead.")
-    return methods
-
-
-def _error_note(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text if isinstance(exc, DerandError) else f"{type(exc).__name__}: {text}"
-
 
 def run_jl_benchmark(
     points: Sequence[str | PointSpec],
@@ -217,7 +203,7 @@ def run_jl_benchmark(
     status : str
         ``complete`` or ``interrupted``.
     """
-    names = _check_methods(methods)
+    names = check_method_names(methods, JL_METHODS, JL_METHODS)
     dims = list(dict.fromkeys(dims))
     check_option(bool(dims) and all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in dims),
                  "dim", "positive integers", dims)
@@ -239,7 +225,7 @@ def run_jl_benchmark(
             status = "interrupted"
             break
         except Exception as exc:  # one bad data set is recorded, not fatal
-            note = f"cannot read the points: {_error_note(exc)}"
+            note = f"cannot read the points: {error_note(exc)}"
             for k in dims:
                 rows += [_row(spec.name, None, k, JLRun(v, None, None, 0.0, "error", note))
                          for m in names for v in JL_METHODS[m].variants]
@@ -264,7 +250,7 @@ def run_jl_benchmark(
                     runs = [JLRun(v, None, None, time.monotonic() - ctx.started, "interrupted", "Ctrl-C")
                             for v in JL_METHODS[name].variants]
                 except Exception as exc:  # a failing method is recorded, not fatal
-                    runs = [JLRun(v, None, None, time.monotonic() - ctx.started, "error", _error_note(exc))
+                    runs = [JLRun(v, None, None, time.monotonic() - ctx.started, "error", error_note(exc))
                             for v in JL_METHODS[name].variants]
                 elapsed = time.monotonic() - ctx.started
                 rows += [_row(spec.name, X, k, r if r.seconds is not None else replace(r, seconds=elapsed))

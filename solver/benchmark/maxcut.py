@@ -287,13 +287,14 @@ register_maxcut_method("neal", _run_neal, description="dwave-neal simulated anne
 
 
 # ------------------------------------------------------------------- runner
-def _check_methods(methods: Sequence[str] | None) -> list[str]:
+def check_method_names(methods: Sequence[str] | None, registry: dict, default: Sequence[str]) -> list[str]:
+    """``methods`` without repeats, each a name in ``registry``; ``default`` when ``methods`` is None."""
     if methods is None:
-        return available_maxcut_methods()
+        return list(default)
     methods = list(dict.fromkeys(methods))
-    unknown = [m for m in methods if m not in MAXCUT_METHODS]
+    unknown = [m for m in methods if m not in registry]
     if unknown or not methods:
-        raise OptionError(f"The 'methods' parameter must be names from {', '.join(MAXCUT_METHODS)}. "
+        raise OptionError(f"The 'methods' parameter must be names from {', '.join(registry)}. "
                           f"Got {', '.join(map(repr, unknown)) or 'none'} instead.")
     return methods
 
@@ -319,7 +320,8 @@ def _limit_for(name: str, time_limits: dict, registry: dict) -> float | None:
     return None if method is None else method.default_time_limit
 
 
-def _error_note(exc: BaseException) -> str:
+def error_note(exc: BaseException) -> str:
+    """A row's note for a failure: the library's own message, else the exception's type and first line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text if isinstance(exc, DerandError) else f"{type(exc).__name__}: {text}"
 
@@ -399,7 +401,7 @@ def run_maxcut_benchmark(
     status : str
         ``complete`` or ``interrupted`` (Ctrl-C: the rows so far are returned).
     """
-    method_names = _check_methods(methods)
+    method_names = check_method_names(methods, MAXCUT_METHODS, available_maxcut_methods())
     check_option(isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1, "trials",
                  "a positive integer", trials)
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
@@ -429,7 +431,7 @@ def run_maxcut_benchmark(
             status = "interrupted"
             break
         except Exception as exc:  # one bad instance is recorded, not fatal
-            note = _error_note(exc)
+            note = error_note(exc)
             rows += [_row(spec.name, None, m, MethodRun(None, "error", f"cannot read the instance: {note}", 0.0),
                           None, best_known.get(spec.name)) for m in todo]
             step += len(method_names)
@@ -464,7 +466,7 @@ def run_maxcut_benchmark(
             except KeyboardInterrupt:
                 status = "interrupted"
             except Exception as exc:
-                bound_note = f"no upper bound: {_error_note(exc)}"
+                bound_note = f"no upper bound: {error_note(exc)}"
         elif shared.relaxation is not None:
             upper = shared.relaxation.bound.upper_bound
         for name, run in runs.items():
@@ -506,7 +508,7 @@ def _run_one(name: str, graph: Graph, shared: _Shared, *, seed: int, trials: int
     except KeyboardInterrupt:
         return MethodRun(None, "interrupted", "Ctrl-C", time.monotonic() - ctx.started)
     except Exception as exc:  # a failing method is recorded, not fatal
-        return MethodRun(None, "error", _error_note(exc), time.monotonic() - ctx.started)
+        return MethodRun(None, "error", error_note(exc), time.monotonic() - ctx.started)
     if run.seconds is None:
         run = replace(run, seconds=time.monotonic() - ctx.started)
     return run

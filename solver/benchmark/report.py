@@ -190,6 +190,16 @@ def _save(fig, path: Path) -> None:
 
 
 # -------------------------------------------------------------- maxcut
+def _opening(title: str, machine: str, command: str) -> list[str]:
+    """The lines of ``results.md`` before the summary: the title, how it was measured, the command."""
+    lines = [f"# {title}", ""]
+    if machine:
+        lines += [f"Measured {machine}.", ""]
+    if command:
+        lines += ["Command:", "", "```", command, "```", ""]
+    return lines + ["## Summary", ""]
+
+
 def maxcut_summary(rows: Sequence[dict], reference: str | None = None) -> dict:
     """The figures the MAX-CUT report leads with.
 
@@ -255,12 +265,7 @@ def maxcut_markdown(rows: Sequence[dict], *, command: str = "", machine: str = "
     for r in rows:
         first.setdefault(r["instance"], r)
     N = f" of {trials}" if trials else " of N"
-    lines = ["# MAX-CUT benchmark", ""]
-    if machine:
-        lines += [f"Measured {machine}.", ""]
-    if command:
-        lines += ["Command:", "", "```", command, "```", ""]
-    lines += ["## Summary", ""]
+    lines = _opening("MAX-CUT benchmark", machine, command)
     names = {"gw-bm": f"GW best{N} hyperplanes on the same Burer-Monteiro vectors (gw-bm)",
              "gw-cvxpy": f"textbook GW best{N} (cvxpy SDP, gw-cvxpy)",
              "one-exchange": "one-exchange local search", "random": f"the best{N} random cuts"}
@@ -469,12 +474,7 @@ def jl_markdown(rows: Sequence[dict], *, command: str = "", machine: str = "", d
     s = jl_summary(rows)
     methods = list(s["methods"])
     by = {(r["dataset"], r["k"], r["method"]): r for r in rows}
-    lines = ["# JL benchmark", ""]
-    if machine:
-        lines += [f"Measured {machine}.", ""]
-    if command:
-        lines += ["Command:", "", "```", command, "```", ""]
-    lines += ["## Summary", ""]
+    lines = _opening("JL benchmark", machine, command)
     if s["best"]["of"]:
         lines += [f"- derand has the lowest certified distortion D on **{s['best']['wins']} of {s['best']['of']}** "
                   "(data set, k) cases.", ""]
