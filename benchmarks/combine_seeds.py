@@ -2,8 +2,8 @@
 
 One run compares one draw of each method per instance; on instances where
 both land within a few units of the optimum, which one wins is then largely
-the seed's doing (dwave-neal itself gives G18 991, 988, 988, 988 over seeds
-0-3). This script reads DIR/seed*/results.csv (one benchmark run per seed,
+the seed's doing (dwave-neal's own cut of G18 changes with the seed:
+benchmarks/results/benchmark_anneal/summary.md). This script reads DIR/seed*/results.csv (one benchmark run per seed,
 same instances and methods), takes each method's median cut and median wall
 time per instance over the seeds, and writes DIR/summary.md and
 DIR/summary.csv: the method given by --method against each other method,

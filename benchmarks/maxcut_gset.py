@@ -11,7 +11,6 @@ with --gset).
 
 from __future__ import annotations
 
-import argparse
 import platform
 import sys
 import time
@@ -22,17 +21,14 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tables import write_tables  # noqa: E402
+from benchmarks.tables import gset_parser, read_named_graph, write_tables  # noqa: E402
 from solver.baselines import hyperplane_rounding  # noqa: E402
-from solver.benchmark.instances import default_gset_dir, gset_best_known, resolve_graph_spec  # noqa: E402
-from solver.io import read_graph  # noqa: E402
+from solver.benchmark.instances import gset_best_known  # noqa: E402
 from solver.maxcut import solve_maxcut  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("graphs", nargs="+")
-    ap.add_argument("--gset", type=Path, default=default_gset_dir())
+    ap = gset_parser(__doc__)
     ap.add_argument("--trials", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help="output path without extension")
@@ -41,7 +37,7 @@ def main() -> None:
     rows = []
     for name in args.graphs:
         t = time.monotonic()
-        g = read_graph(resolve_graph_spec(name, args.gset).path)
+        g = read_named_graph(name, args.gset)
         read_s = time.monotonic() - t
         res = solve_maxcut(g, device="cpu", seed=args.seed)
         total = read_s + res.seconds["total"]

@@ -7,7 +7,6 @@ lam = f * sum|w| / n for each factor f; one SDP per graph, shared by every f.
 
 from __future__ import annotations
 
-import argparse
 import platform
 import sys
 import time
@@ -19,22 +18,18 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tables import write_tables  # noqa: E402
-from solver.benchmark.instances import default_gset_dir, resolve_graph_spec  # noqa: E402
-from solver.io import read_graph  # noqa: E402
+from benchmarks.tables import gset_parser, read_named_graph, write_tables  # noqa: E402
 from solver.maxcut import burer_monteiro, derandomize  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("graphs", nargs="+")
-    ap.add_argument("--gset", type=Path, default=default_gset_dir())
+    ap = gset_parser(__doc__)
     ap.add_argument("--factors", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03])
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     rows = []
     for name in args.graphs:
-        g = read_graph(resolve_graph_spec(name, args.gset).path)
+        g = read_named_graph(name, args.gset)
         sdp = burer_monteiro(g, device="cpu", seed=0)
         for f in args.factors:
             d = derandomize(g, sdp.V, reg=f * float(np.abs(g.weights).sum()) / g.n, device="cpu", seed=0)

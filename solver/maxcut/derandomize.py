@@ -48,19 +48,18 @@ from .objective import EdgeData, expected_cut, expected_cut_gradient, gw_expecte
 
 __all__ = ["DerandomizationResult", "default_reg", "derandomize", "derandomize_edges"]
 
-#: Default lam = REG_FACTOR * sum|w| / n, chosen by measurement on Gset (README,
-#: "Choosing the regularization"): it gives away 0.3% of sum|w| in the
-#: guarantee and, with lr = 0.1, decides every vertex in a few hundred steps.
+#: Default lam = REG_FACTOR * sum|w| / n: it gives away 0.3% of sum|w| in the
+#: guarantee and, with lr = 0.1, decides every vertex in a few hundred steps
+#: (benchmarks/results/maxcut_reg.md: fewer steps than 0.001, larger cuts than 0.03).
 REG_FACTOR = 0.003
 DEFAULT_LR = 0.1
 #: Below this largest flip probability, the jump to V = 0 is tried whenever
 #: it does not lower F.
 NEARLY_DECIDED = 1e-3
 #: The jump is also taken once the cut of sign(mu) has not changed for this
-#: many iterations and the jump does not lower F. On Gset the last third of
-#: the steps (G81: 600 of 1850; G11: 300 of 530) only shrank V around a cut
-#: that no longer changed, while vertices whose side does not matter (zero
-#: gain; 109 of G11's 800) stayed undecided.
+#: many iterations and the jump does not lower F: past that point PGD only
+#: shrinks V around a settled cut, while vertices whose side does not matter
+#: (zero gain) may stay undecided for ever.
 SETTLED_ITERS = 100
 
 
@@ -237,8 +236,8 @@ def derandomize(
     target : float, optional
         A cut value known to be optimal (floor of a certified upper bound):
         once sign(mu) reaches it, the jump to V = 0 is taken as soon as it
-        does not lower F (G48, bipartite: 1280 steps spent deciding a cut
-        that was optimal from the start).
+        does not lower F (on a bipartite graph sign(mu) can be optimal long
+        before every vertex is decided).
     seed, device, dtype, deadline, progress
         The usual conventions.
 

@@ -5,14 +5,14 @@ for a better one and never returns a worse one: the best cut seen is kept,
 and the start is the first one seen. Two searches, alone or in turns:
 
 - **annealing restarts from the best cut** (``anneal``): Metropolis sweeps
-  at a temperature that starts low (the start's structure survives) and
-  cools geometrically to near zero, each run starting from the best cut so
-  far, the starting temperature cycling through a short ladder;
+  at a temperature hot enough to leave the start's neighbourhood, cooled
+  geometrically to near zero, each run starting from the best cut so far,
+  the starting temperature cycling through a short ladder;
 - **breakout local search** (``tabu``, Benlic & Hao 2013): steepest ascent
   to a 1-flip local optimum, then tabu-directed, recency-based or random
   perturbations of adaptive strength;
-- ``hybrid`` (the default): each annealing run is followed by a BLS episode
-  from where it ended.
+- ``hybrid`` (the default): a BLS episode from the start itself, then
+  annealing runs, each followed by a BLS episode from where it ended.
 
 The per-move loops are sequential by nature, so the kernels below are
 scalar loops over CSR arrays, compiled with numba when it is importable
@@ -51,8 +51,8 @@ METHODS = ("hybrid", "anneal", "tabu")
 # non-improving local optima in a row; directed (tabu) perturbations with
 # probability max(exp(-omega/T), P0), otherwise recency-based with
 # probability Q, else random. The paper's L0 = 0.01 n and P0, Q, T are kept;
-# the tenure range [3, 0.2 n] is twice the paper's n/10 (measured on Gset
-# G14, G22, G43: +1 to +4 on the cut at equal moves).
+# the tenure range [3, 0.2 n] is twice the paper's n/10: larger cuts at equal
+# moves on Gset.
 _T = 1000
 _P0 = 0.8
 _Q = 0.5
@@ -61,23 +61,21 @@ _LMAX = 0.1
 _TENURE = 0.2
 
 # Annealing: starting inverse temperatures (in units of 1 / mean |w|), used in
-# turn (hotter than the first ladder (0.7, 1.0, 0.5): measured over 4 seeds,
-# G29 3404-3405 instead of 3388-3405, G2 and G18 up to neal's cut; G35 and
-# G51 the same within noise), cooled geometrically to _BETA_END over
-# default_sweeps(n) sweeps. beta = 1 accepts a move that loses one unit
-# edge with probability 1/e; at beta = 5 such a move is taken once in 150 tries, and colder sweeps
-# changed nothing (beta_end 12 -> 5: over 20 Gset graphs short of or close to
-# neal's cut, two seeds each, at least neal's cut in 28 of 40 runs, was 26).
-# Runs are longer on larger graphs (default_sweeps): 10 000 sweeps instead of
-# 3000 lifted G55 10 281 -> 10 289, G60 14 159 -> 14 176 and G81 14 048 ->
-# 14 052, while 10 000 everywhere (with 8 rounds / stall 4) lost cuts on the
-# dense n <= 2000 graphs, where more rounds of BLS pay more.
+# turn, cooled geometrically to _BETA_END over default_sweeps(n) sweeps.
+# beta = 1 accepts a move that loses one unit edge with probability 1/e; at
+# beta = 5 such a move is taken once in 150 tries, and colder sweeps gain
+# nothing. Chosen on Gset against neal; the comparison at these settings is
+# benchmarks/results/benchmark_anneal/summary.md.
 _BETA_LADDER = (0.5, 0.25, 0.15, 0.35, 0.2)
 _BETA_END = 5.0
 
 
 def default_sweeps(n: int) -> int:
-    """Sweeps of one annealing run: 2 n, between 3000 and 10 000 (a larger graph needs slower cooling)."""
+    """Sweeps of one annealing run: 2 n, between 3000 and 10 000.
+
+    A larger graph needs slower cooling; on dense graphs of up to 2000
+    vertices shorter runs leave time for more rounds of BLS, which pay more.
+    """
     return int(min(10_000, max(3000, 2 * n)))
 
 
@@ -343,7 +341,7 @@ def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istat
     With integer weights every gain is an integer, so the acceptance
     thresholds exp(-beta d) 2^32 for d = 1 .. len(table) - 1 are tabulated
     once per sweep (``table``; empty otherwise) instead of an exp per
-    downhill move: the same numbers, hence the same moves, 1.3-1.5x faster.
+    downhill move: the same numbers, hence the same moves, in fewer cycles.
     """
     n = x.shape[0]
     K = table.shape[0]
@@ -489,13 +487,10 @@ def default_time_cap(n: int) -> float:
     A round (an annealing run of 3000 to 10 000 sweeps and a BLS episode of
     20 n moves) costs time roughly proportional to n on sparse graphs. On
     most graphs up to a few thousand vertices the default phase ends by its
-    rounds (reproducibly); at n = 2000 the cap ends it on some graphs and
-    seeds (seeds 0 and 1: G38 both times, its best cut found by 1.7-2.1 s;
-    G23 and G35 once; G37 and G42 never), and from about 4000 vertices,
-    where runs are 8000-10 000 sweeps long, it usually does (regular:3:4000:
-    best cut at 3-4 s of 5 s; G55-G81 within 7 s). The whole pipeline then
-    stays under the annealer's time (neal, 10 x 10^4 sweeps: 6-8 s at
-    n = 2000, 12-42 s on G55-G81).
+    rounds (reproducibly); the cap is a safety net there, and it is what
+    usually ends the phase from about 4000 vertices on. It keeps the whole
+    pipeline under the annealer's time (the per-instance seconds in
+    benchmarks/results/benchmark_anneal/summary.md).
     """
     return min(10.0, 1.0 + n / 1000.0)
 
@@ -793,12 +788,10 @@ class HeadStart:
     starts at once and the warm-up is off its clock. Use it as a context
     manager: leaving it halts the chains.
 
-    Measured with the derandomized starts of 12 hard instances (Gset G14,
-    G16, G23, G37, G38, G41, G47, G51, G52, G54, regular:3:1000,
-    pm1:2000:0.01), 3 seeds, at 0.97 x neal's time: a second chain from a
-    random cut started with the run was at least neal's cut in 94 % of
-    (derand, neal) pairs, a second chain from the derandomized cut in 90 %
-    (G41: 2403 in all three seeds against 2392-2395).
+    A second chain from a random cut, started with the run, reached neal's
+    cut more often than one from the derandomized cut when it is ready (a
+    different start, and the front's idle core); the equal-time comparison
+    is benchmarks/results/benchmark_anneal_equal_time_2workers/summary.md.
 
     Parameters
     ----------
@@ -980,18 +973,15 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
             out_of_time = False
             # hybrid: the first round is a BLS episode from the start itself (the
             # derandomized cut is a strong start, which an annealing run's hot
-            # first sweeps leave behind: regular:3:1000 stayed at 1378 over 12
-            # such rounds, the episode finds 1379-1380 in 10 ms), every later
-            # round an annealing run and then BLS.
+            # first sweeps would leave behind), every later round an annealing
+            # run and then BLS.
             if method == "anneal" or (method == "hybrid" and rounds > 0):
                 x[:] = best_x
                 bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
                 if adapt_sweeps:  # at least four runs fit in the time
-                    # The time of a sweep: measured, never guessed, and averaged over every sweep
-                    # so far (a guess from one gain pass, or the last chunk's time with a call's
-                    # overhead in it, overestimated it and shortened runs for nothing: the
-                    # time-limited search then left the rounds-limited trajectory; G29, seed 0,
-                    # 4 s: 3395 where the default's 24 rounds reach 3404).
+                    # The time of a sweep: measured, and averaged over every sweep so far (one
+                    # chunk's time carries a call's overhead, would overestimate it and shorten
+                    # runs for nothing, leaving the trajectory of the rounds-limited search).
                     per_sweep = anneal_seconds / anneal_sweeps if anneal_sweeps else time_a_sweep()
                     run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(per_sweep, 1e-9)))))
                     shortest_run = min(shortest_run, run_sweeps)

@@ -312,10 +312,9 @@ def _intra_op_threads(threads: int | None, device: torch.device) -> Iterator[Non
     """Run with ``threads`` torch CPU threads, restoring the previous setting after.
 
     The student is small (tens of thousands of multiply-adds per layer), so
-    splitting each operation across threads costs more than it saves as soon
-    as another process holds a core: measured on a 2-core machine, 2.0 ms per
-    gradient with one thread against 1.35 ms with two when idle, but 2.3 ms
-    against 9.4 ms when the other core was busy.
+    splitting each operation across threads gains little on an idle machine
+    and costs several times over as soon as another process holds a core
+    (the threads then wait on each other at every operation).
     """
     if threads is None or device.type != "cpu":
         yield
