@@ -18,7 +18,7 @@ torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-GSET = default_gset_dir()
+GSET = default_gset_dir().resolve()  # absolute: tests may change the working directory
 
 
 def brute_force_maxcut(graph: Graph) -> float:
