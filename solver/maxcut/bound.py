@@ -34,7 +34,8 @@ import scipy.sparse.linalg as spla
 
 from ..graph import Graph
 
-__all__ = ["BoundResult", "EigenGuess", "dual_upper_bound", "estimated_upper_bound", "DENSE_LIMIT"]
+__all__ = ["BoundResult", "EigenGuess", "dual_upper_bound", "estimated_upper_bound", "verified_psd_shift",
+           "DENSE_LIMIT"]
 
 # Up to this many vertices the shift is found and verified with dense LAPACK
 # (O(n^3), about a second at 3000); above it by sparse LDL^T inertia where the
@@ -199,6 +200,29 @@ def _cholesky_ok(S: np.ndarray, shift: float) -> bool:
         return False
 
 
+def verified_psd_shift(S: np.ndarray, *, attempts: int = 8) -> tuple[float, float, float] | None:
+    """A shift t >= 0 with S + t I PSD in exact arithmetic, for any dense symmetric S (not only a Laplacian's).
+
+    t = max(0, -lambda_min estimate) + slack, accepted when a floating-point
+    Cholesky factorization of S + (t - alpha) I completes, alpha the
+    factorization's rounding margin (Demmel; Rump); the slack grows tenfold
+    per failure. Returns (t, alpha, lambda_min estimate), or ``None`` if no
+    attempt verified.
+    """
+    n = S.shape[0]
+    diag = np.diagonal(S)
+    scale = max(1.0, float(np.max(np.abs(diag), initial=0.0)))
+    estimate = _min_eig_dense(S)
+    alpha = _rounding_margin(n, diag + max(0.0, -estimate))
+    slack = 2 * alpha + 1e-12 * scale
+    for _ in range(attempts):
+        shift = max(0.0, -estimate) + slack
+        if _cholesky_ok(S, shift - alpha):
+            return shift, alpha, estimate
+        slack *= 10.0
+    return None
+
+
 def _ldl_negative_pivots(S: sp.csr_matrix, shift: float) -> int | None:
     """Number of non-positive pivots of a sparse LDL^T of S + shift I (diagonal pivots only).
 
@@ -351,14 +375,10 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
                 shift = max(0.0, -theta) * 1.05 + widen + 2 * alpha + 1e-12 * scale
                 if _cholesky_ok(Sd, shift - alpha):
                     return result(shift, theta, "dense-cholesky", True, alpha)
-        estimate = _min_eig_dense(Sd)
-        alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
-        slack = 2 * alpha + 1e-12 * scale
-        for _ in range(8):
-            shift = max(0.0, -estimate) + slack
-            if _cholesky_ok(Sd, shift - alpha):
-                return result(shift, estimate, "dense-cholesky", True, alpha)
-            slack *= 10.0
+        verified = verified_psd_shift(Sd)
+        if verified is not None:
+            shift, alpha, estimate = verified
+            return result(shift, estimate, "dense-cholesky", True, alpha)
     elif _factorization_fits(S, bandwidth):
         # A LOBPCG guess brackets the shift; LDL^T inertia then finds the
         # smallest verified one in a few factorizations. The Ritz value is an
