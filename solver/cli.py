@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import math
 import sys
 import time
 import warnings
@@ -22,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
-from .errors import DerandError, DerandWarning, InputError
+from .errors import DerandError, DerandWarning, InputError, OptionError
 from .io import read_graph, to_jsonable, write_assignment, write_json
 
 app = typer.Typer(
@@ -122,6 +123,25 @@ def _check_writable(path: Optional[Path], option: str) -> None:
         raise InputError(f"{option}: the folder does not exist", path=path)
 
 
+TIGHTEN_HELP = ("Tighten the upper bound with triangle inequalities for at most SECONDS (it stops once the cut is "
+                "proved optimal); 'auto': 3 s on graphs of at most 300 vertices; 'off'. Up to 3000 vertices.")
+PROVE_HELP = ("Prove the cut optimal by branch and bound on the tightened bound (or improve it), until proved or "
+              "--time-limit; without one it runs to the end (Ctrl-C stops it with the best cut and the global bound).")
+
+
+def _tighten_option(value: str) -> float | str:
+    """--tighten's value: 'auto', 'off' or positive seconds."""
+    if value in ("auto", "off"):
+        return value
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise OptionError(f"--tighten: expected a positive number of seconds, 'auto' or 'off'; got {value!r}")
+    return seconds
+
+
 class _Bars:
     """Rich progress bars, one per phase, fed by the library's callback."""
 
@@ -146,6 +166,23 @@ class _Bars:
         self.progress.update(self.tasks[phase], completed=done, total=total)
 
 
+def _bound_rows(table: Table, cert: dict) -> None:
+    """The upper-bound rows: which bound, how it was verified, and the proof's outcome."""
+    b, tb, pr = cert["bound"], cert.get("tighten"), cert.get("proof")
+    how = f"SDP dual, shift verified by {b['method']}"
+    if pr is not None and pr.get("root_tighten"):
+        tb = pr["root_tighten"]
+    if tb is not None and cert["upper_bound"] < cert["basic_upper_bound"]:
+        closed = "" if tb["gap_closed"] is None else f", {100 * tb['gap_closed']:.0f}% of the SDP gap closed"
+        how = (f"SDP + {tb['active_cuts']:,} triangle inequalities, verified by Cholesky{closed} "
+               f"(SDP alone {_fmt(cert['basic_upper_bound'], 3)})")
+    if pr is not None:
+        how = f"branch and bound: {pr['nodes']:,} nodes, {pr['open_nodes']:,} open; root " + how
+    table.add_row("upper bound", _fmt(cert["upper_bound"], 3), how)
+    if cert.get("proved_optimal"):
+        table.add_row("optimal", "proved", pr["prune_rule"] if pr is not None else "floor(bound) <= cut")
+
+
 def _fmt(x: Optional[float], digits: int = 2) -> str:
     if x is None:
         return "-"
@@ -162,7 +199,7 @@ def _maxcut_table(cert: dict) -> Table:
     table.add_column(style="dim")
     g = cert["guarantee"]
     table.add_row("cut", _fmt(cert["cut_value"]), "the answer, recomputed from the assignment")
-    table.add_row("upper bound", _fmt(cert["upper_bound"], 3), f"SDP dual, shift verified by {cert['bound']['method']}")
+    _bound_rows(table, cert)
     table.add_row("certified ratio", f"{cert['certified_ratio']:.5f}", "cut / upper bound: no cut is better by more")
     table.add_row("SDP value", _fmt(cert["sdp_value"], 3), f"primal, rank {cert['sdp']['rank']}")
     table.add_row("GW expectation", _fmt(cert["gw_expected"], 1), "random hyperplane on the same vectors")
@@ -209,6 +246,8 @@ def maxcut(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
     distributed: Optional[bool] = typer.Option(None, "--distributed/--single-process", help="Shard the SDP, the bound and the derandomization over the torch.distributed group torchrun started (default: when torchrun runs more than one process)."),
+    tighten: str = typer.Option("auto", "--tighten", metavar="SECONDS|auto|off", help=TIGHTEN_HELP),
+    prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
 ) -> None:
     """Find a large cut, with a certified upper bound and the derandomization guarantee."""
     from .maxcut import solve_maxcut
@@ -217,6 +256,10 @@ def maxcut(
         from .distributed import launched_by_torchrun
         distributed = launched_by_torchrun()
     if distributed:
+        if prove or tighten not in ("auto", "off"):
+            with _guarded():
+                raise OptionError("--prove and --tighten run in one process (the bound works on dense n x n "
+                                  "matrices); drop them or use --single-process")
         _maxcut_distributed(graph, format, output, certificate, json_out, quiet, device,
                             dict(rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
@@ -227,13 +270,14 @@ def maxcut(
         _check_writable(output, "--output")
         _check_writable(certificate, "--certificate")
         t = time.monotonic()
+        tighten_value = _tighten_option(tighten)
         g = read_graph(graph, format=format.value)
         read_seconds = time.monotonic() - t
         with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
             result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
                                   improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
                                   time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
-                                  progress=bars, workers=workers)
+                                  progress=bars, workers=workers, tighten=tighten_value, prove=prove)
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds
@@ -384,7 +428,9 @@ def _certify_maxcut_table(cert: dict) -> Table:
     table.add_column(style="dim")
     ratio = cert["certified_ratio"]
     table.add_row("cut", _fmt(cert["cut_value"]), f"recomputed from {Path(cert['assignment']).name}")
-    table.add_row("upper bound", _fmt(cert["upper_bound"], 3), f"SDP dual, shift verified by {cert['bound']['method']}")
+    _bound_rows(table, cert)
+    if cert.get("proof") is not None and cert["proof"]["cut_value"] > cert["cut_value"]:
+        table.add_row("better cut", _fmt(cert["proof"]["cut_value"]), "found by the proof: the given cut is not optimal")
     table.add_row("certified ratio", "-" if ratio is None else f"{ratio:.5f}",
                   "cut / upper bound: no cut is better by more")
     table.add_row("SDP value", _fmt(cert["sdp_value"], 3), f"primal, rank {cert['sdp']['rank']}")
@@ -410,6 +456,8 @@ def certify_maxcut_command(
     rank: Optional[int] = typer.Option(None, "--rank", help="SDP factor rank (default: ceil(sqrt(2n))+1)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the SDP; the bound from where it stopped is still valid."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
+    tighten: str = typer.Option("auto", "--tighten", metavar="SECONDS|auto|off", help=TIGHTEN_HELP),
+    prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
 ) -> None:
     """Certify a cut found by anything: recompute its value and bound the maximum cut by the SDP dual."""
     from .io import read_assignment
@@ -418,13 +466,14 @@ def certify_maxcut_command(
     interrupted = False
     with _guarded():
         _check_writable(certificate, "--certificate")
+        tighten_value = _tighten_option(tighten)
         t = time.monotonic()
         g = read_graph(graph, format=format.value)
         sides = read_assignment(cut, g)
         read_seconds = time.monotonic() - t
         with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
             result = certify_cut(g, sides, rank=rank, time_limit=time_limit, seed=seed, device=device.value,
-                                 progress=bars, assignment=str(cut))
+                                 progress=bars, assignment=str(cut), tighten=tighten_value, prove=prove)
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds

@@ -23,6 +23,7 @@ GENERATED_FAMILIES = {
     "regular": "regular:D:N[:SEED]      random D-regular graph on N vertices, unit weights",
     "gnp": "gnp:N:P[:SEED]          Erdos-Renyi G(N, P), unit weights",
     "pm1": "pm1:N:P[:SEED]          G(N, P) with independent +-1 weights",
+    "wgnp": "wgnp:N:P:R[:SEED]       G(N, P) with integer weights uniform in [-R, R] minus 0 (rudy's w01, w05)",
     "torus": "torus:R:C               R x C toroidal grid, unit weights",
     "torus-pm1": "torus-pm1:R:C[:SEED]    R x C toroidal grid with +-1 weights",
 }
@@ -143,6 +144,16 @@ def generate_graph(spec: str) -> Graph:
             raise InputError("the generated graph has no edges", path=spec)
         rng = np.random.default_rng(seed)
         w = rng.choice([-1.0, 1.0], size=len(edges)) if family == "pm1" else None
+        return Graph.from_edges(n, edges[:, 0], edges[:, 1], w, name=spec)
+    if family == "wgnp":
+        n, p, r, seed = (_fields(spec, (int, float, int, int), 1) + [0])[:4]
+        if n < 2 or not 0 < p <= 1 or r < 1:
+            raise OptionError(f"graph spec {spec!r}: need N >= 2, 0 < P <= 1 and R >= 1")
+        edges = np.array(sorted(nx.gnp_random_graph(n, p, seed=seed).edges()), dtype=np.int64).reshape(-1, 2)
+        if len(edges) == 0:
+            raise InputError("the generated graph has no edges", path=spec)
+        w = np.random.default_rng(seed).integers(1, r + 1, size=len(edges)).astype(np.float64)
+        w *= np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=len(edges))
         return Graph.from_edges(n, edges[:, 0], edges[:, 1], w, name=spec)
     if family == "torus":
         rows, cols, seed = _fields(spec, (int, int), 0) + [0]

@@ -18,12 +18,15 @@ import torch
 from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below
 from ..core.progress import Progress
-from ..errors import OptionError
+from ..errors import OptionError, check_option
 from ..graph import Graph
 from .bound import BoundResult
 from .objective import EdgeData, gw_expected_cut
 from .sdp import SDPResult
-from .solve import bound_certificate, check_run_options, peak_memory_mib, relax_and_bound
+from .prove import ProofResult
+from .solve import (_best_bound, bound_certificate, check_run_options, peak_memory_mib, relax_and_bound,
+                    tighten_budget, tighten_or_prove)
+from .tighten import TightenedBound
 
 __all__ = ["CertifiedCut", "certify_cut"]
 
@@ -57,6 +60,11 @@ class CertifiedCut:
         Where the cut came from (a file name), for the record.
     notes : tuple of str
     peak_memory_mib : float or None
+    tightened : TightenedBound or None
+        The triangle-tightened bound, when asked for.
+    proof : ProofResult or None
+        Branch and bound, when asked for; its ``cut_value`` above the given
+        cut's means the given cut is not optimal.
     """
 
     graph: Graph
@@ -73,18 +81,22 @@ class CertifiedCut:
     assignment: str | None = None
     notes: tuple[str, ...] = field(default=())
     peak_memory_mib: float | None = None
+    tightened: TightenedBound | None = None
+    proof: ProofResult | None = None
 
     @property
     def upper_bound(self) -> float:
-        return self.bound.upper_bound
+        """The best valid bound: the basic SDP's, the tightened one, or the proof's global bound."""
+        return _best_bound(self.bound, self.tightened, self.proof)
 
     @property
     def certified_ratio(self) -> float:
         return self.cut_value / self.upper_bound if self.upper_bound > 0 else float("nan")
 
     def certificate(self) -> dict:
-        common = bound_certificate(self.graph, self.cut_value, self.sdp, self.bound, self.gw_expected)
-        records = {"sdp": common.pop("sdp"), "bound": common.pop("bound")}
+        common = bound_certificate(self.graph, self.cut_value, self.sdp, self.bound, self.gw_expected,
+                                   tightened=self.tightened, proof=self.proof)
+        records = {k: common.pop(k) for k in ("sdp", "bound", "tighten", "proof")}
         return {
             "version": __version__,
             "problem": "maxcut",
@@ -138,6 +150,8 @@ def certify_cut(
     dtype: str | torch.dtype = "float64",
     progress: Progress | None = None,
     assignment: str | None = None,
+    tighten: float | str | None = None,
+    prove: bool = False,
 ) -> CertifiedCut:
     """Certify a cut of ``graph``, however it was found.
 
@@ -170,6 +184,13 @@ def certify_cut(
         ``progress("sdp", done, total)``.
     assignment : str, optional
         Where the sides came from, recorded in the certificate.
+    tighten : float, "auto", "off" or None
+        Seconds for the triangle-tightened bound, as in
+        :func:`~solver.maxcut.solve.solve_maxcut` (skipped when the basic
+        bound already proves the cut optimal).
+    prove : bool
+        Branch and bound from the given cut until it is proved optimal, a
+        better cut is found and proved, or ``time_limit`` runs out.
 
     Returns
     -------
@@ -190,6 +211,8 @@ def certify_cut(
     """
     start = time.monotonic()
     check_run_options(seed, time_limit)
+    check_option(isinstance(prove, bool), "prove", "True or False", prove)
+    budget = tighten_budget(graph, tighten)
     s = _check_sides(graph, sides)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
@@ -201,6 +224,20 @@ def certify_cut(
     t = time.monotonic()
     gw = gw_expected_cut(torch.as_tensor(relax.sdp.V), EdgeData.from_graph(graph))
     seconds["gw"] = time.monotonic() - t
+    status, notes = relax.status, list(relax.notes)
+    t = time.monotonic()
+    tightened, proof = tighten_or_prove(graph, s, relax.sdp.V, relax.bound.upper_bound, tighten=budget, prove=prove,
+                                        deadline=deadline, seed=seed, progress=progress)
+    if proof is not None:
+        seconds["prove"] = time.monotonic() - t
+        notes.extend(proof.notes)
+        if proof.cut_value > cut:
+            notes.append(f"prove: the given cut is not optimal: a cut of {proof.cut_value:g} exists")
+    elif tightened is not None:
+        seconds["tighten"] = time.monotonic() - t
+    if (proof is not None and proof.status == "interrupted") or (tightened is not None and tightened.stop == "interrupted"):
+        status = "interrupted"
     seconds["total"] = time.monotonic() - start
     return CertifiedCut(graph, s, cut, relax.sdp, relax.bound, gw, seconds, seed, str(dev),
-                        str(dt).replace("torch.", ""), relax.status, assignment, relax.notes, peak_memory_mib())
+                        str(dt).replace("torch.", ""), status, assignment, tuple(notes), peak_memory_mib(),
+                        tightened, proof)

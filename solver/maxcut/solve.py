@@ -19,18 +19,29 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below
+from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below, thread_budget
 from ..core.progress import Progress, for_phase
-from ..errors import check_option
+from ..errors import OptionError, check_option
 from ..graph import Graph
 from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, HeadStart, ImprovementResult, default_time_cap, improve_cut
+from .prove import ProofResult, prove_maxcut
+from .tighten import TIGHTEN_LIMIT, TightenedBound, tightened_upper_bound
 from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
-           "positive_weight_bound", "peak_memory_mib", "run_status", "finish_maxcut"]
+           "positive_weight_bound", "peak_memory_mib", "run_status", "finish_maxcut", "TightenBudget", "tighten_or_prove",
+           "tighten_budget", "AUTO_TIGHTEN_MAX_N", "AUTO_TIGHTEN_ROUNDS", "AUTO_TIGHTEN_SECONDS"]
+
+#: ``tighten="auto"``: graphs up to this many vertices get the triangle-tightened
+#: bound, AUTO_TIGHTEN_ROUNDS separation rounds within AUTO_TIGHTEN_SECONDS (it
+#: stops early once the cut is proved optimal).
+#: benchmarks/results/maxcut_prove/results.md has what it buys.
+AUTO_TIGHTEN_MAX_N = 300
+AUTO_TIGHTEN_ROUNDS = 10
+AUTO_TIGHTEN_SECONDS = 10.0
 
 #: The Goemans-Williamson constant min_theta (theta / pi) / ((1 - cos theta) / 2).
 GW_ALPHA = 0.87856
@@ -233,15 +244,19 @@ def relax_and_bound(
 
 
 def bound_certificate(graph: Graph, cut_value: float, sdp: SDPResult, bound: BoundResult,
-                      gw_expected: float) -> dict:
+                      gw_expected: float, *, tightened: TightenedBound | None = None,
+                      proof: ProofResult | None = None) -> dict:
     """The certificate keys every MAX-CUT answer shares, however it was found.
 
     ``n``, ``m``, ``total_weight``, ``cut_value``, ``sdp_value``,
-    ``upper_bound``, ``certified_ratio`` (cut / upper bound; ``nan`` when the
-    bound is not positive), ``gw_expected``, and the ``sdp`` and ``bound``
-    records.
+    ``upper_bound`` (the smallest valid bound: basic SDP, triangle-tightened,
+    or branch and bound's global bound), ``basic_upper_bound``,
+    ``certified_ratio`` (cut / upper bound; ``nan`` when the bound is not
+    positive), ``proved_optimal``, ``global_upper_bound`` (``None`` without
+    a proof run), ``gw_expected``, and the ``sdp``, ``bound``, ``tighten``
+    and ``proof`` records (the last two ``None`` when not run).
     """
-    upper = bound.upper_bound
+    upper = _best_bound(bound, tightened, proof)
     return {
         "n": graph.n,
         "m": graph.m,
@@ -249,11 +264,68 @@ def bound_certificate(graph: Graph, cut_value: float, sdp: SDPResult, bound: Bou
         "cut_value": cut_value,
         "sdp_value": sdp.value,
         "upper_bound": upper,
+        "basic_upper_bound": bound.upper_bound,
         "certified_ratio": cut_value / upper if upper > 0 else float("nan"),
+        "proved_optimal": _proved(graph, cut_value, upper, proof),
+        "global_upper_bound": None if proof is None else proof.global_upper_bound,
         "gw_expected": gw_expected,
         "sdp": sdp.to_dict(),
         "bound": bound.to_dict(),
+        "tighten": None if tightened is None else tightened.to_dict(cut_value),
+        "proof": None if proof is None else proof.to_dict(),
     }
+
+
+def _best_bound(bound: BoundResult, tightened: TightenedBound | None, proof: ProofResult | None) -> float:
+    candidates = [bound.upper_bound]
+    if tightened is not None:
+        candidates.append(tightened.upper_bound)
+    if proof is not None:
+        candidates.append(proof.global_upper_bound)
+    return min(candidates)
+
+
+def _proved(graph: Graph, cut_value: float, upper: float, proof: ProofResult | None) -> bool:
+    """Proved optimal: by branch and bound, or a bound with no integer (or tolerance-sized) room above the cut."""
+    if proof is not None and proof.proved_optimal and proof.cut_value <= cut_value:
+        return True
+    optimal = _optimal_cut_at(graph, upper)
+    return optimal is not None and cut_value >= optimal
+
+
+@dataclass(frozen=True)
+class TightenBudget:
+    """What the tightening may spend: seconds, and separation rounds (``auto`` stops by rounds, so a run is
+    reproducible unless the seconds cap it)."""
+
+    seconds: float
+    rounds: int
+    auto: bool = False
+
+
+def tighten_budget(graph: Graph, tighten: float | str | None) -> TightenBudget | None:
+    """The tightening ``tighten`` asks for: seconds, ``None``/``"off"`` (none), or ``"auto"``
+    (AUTO_TIGHTEN_ROUNDS rounds within AUTO_TIGHTEN_SECONDS, on graphs of at most AUTO_TIGHTEN_MAX_N vertices)."""
+    if tighten is None or tighten == "off":
+        return None
+    if tighten == "auto":
+        if graph.n > AUTO_TIGHTEN_MAX_N:
+            return None
+        return TightenBudget(AUTO_TIGHTEN_SECONDS, AUTO_TIGHTEN_ROUNDS, auto=True)
+    check_option(isinstance(tighten, (int, float)) and not isinstance(tighten, bool) and tighten > 0
+                 and math.isfinite(tighten), "tighten", "a positive number of seconds, 'auto' or 'off'", tighten)
+    if graph.n > TIGHTEN_LIMIT:
+        raise OptionError(f"tightening works on dense n x n matrices and takes at most {TIGHTEN_LIMIT} vertices; "
+                          f"this graph has {graph.n} (use tighten 'off')")
+    return TightenBudget(float(tighten), 10 ** 9)
+
+
+def _prune_target(graph: Graph, cut: float) -> float | None:
+    """A bound below this proves ``cut`` optimal: cut + 1 for integer weights (floor(bound) <= cut)."""
+    w = graph.weights
+    if np.all(np.isfinite(w)) and np.array_equal(w, np.round(w)):
+        return cut + 1.0 - 1e-6
+    return None
 
 
 @dataclass(frozen=True)
@@ -279,10 +351,17 @@ class MaxCutResult:
     peak_memory_mib: float | None = None
     improvement: ImprovementResult | None = None
     best_found_seconds: float | None = None
+    tightened: TightenedBound | None = None
+    proof: ProofResult | None = None
 
     @property
     def upper_bound(self) -> float:
-        return self.bound.upper_bound
+        """The best valid bound: the basic SDP's, the tightened one, or the proof's global bound."""
+        return _best_bound(self.bound, self.tightened, self.proof)
+
+    @property
+    def proved_optimal(self) -> bool:
+        return _proved(self.graph, self.cut_value, self.upper_bound, self.proof)
 
     @property
     def certified_ratio(self) -> float:
@@ -304,8 +383,9 @@ class MaxCutResult:
             "status": d.status,
             "message": d.message,
         }
-        common = bound_certificate(g, self.cut_value, self.sdp, self.bound, d.gw_expected)
-        records = {"sdp": common.pop("sdp"), "bound": common.pop("bound")}
+        common = bound_certificate(g, self.cut_value, self.sdp, self.bound, d.gw_expected, tightened=self.tightened,
+                                   proof=self.proof)
+        records = {k: common.pop(k) for k in ("sdp", "bound", "tighten", "proof")}
         return {
             "version": __version__,
             "problem": "maxcut",
@@ -362,6 +442,8 @@ def solve_maxcut(
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
     workers: int = 1,
+    tighten: float | str | None = None,
+    prove: bool = False,
 ) -> MaxCutResult:
     """Find a large cut of ``graph`` and certify it.
 
@@ -376,6 +458,11 @@ def solve_maxcut(
        breakout local search episode (Benlic & Hao 2013), keeping the best
        cut seen, so it never lowers it (unless ``improve=False`` or
        ``polish=False``).
+    6. With ``tighten``: the SDP bound tightened by triangle inequalities
+       (:func:`~solver.maxcut.tighten.tightened_upper_bound`); with
+       ``prove``: branch and bound on it
+       (:func:`~solver.maxcut.prove.prove_maxcut`), which may also improve
+       the cut. Skipped when the basic bound already proves the cut optimal.
 
     Parameters
     ----------
@@ -426,6 +513,18 @@ def solve_maxcut(
         torch the other cores (``torch.set_num_threads``, or
         ``OMP_NUM_THREADS``). Under a clock they stop with chain 0; under
         the round budget each runs its own rounds (reproducible).
+    tighten : float, "auto", "off" or None
+        Seconds for the triangle tightening (it stops early once the cut is
+        proved optimal); ``"auto"``: :data:`AUTO_TIGHTEN_ROUNDS` separation
+        rounds within :data:`AUTO_TIGHTEN_SECONDS`, on graphs of at most
+        :data:`AUTO_TIGHTEN_MAX_N` vertices; ``None``/``"off"``: none.
+        With ``prove``, the root's tightening budget (``"auto"``: at most
+        60 s and a third of the time limit).
+    prove : bool
+        Branch and bound until the cut is proved optimal, or ``time_limit``
+        (the result then carries the global bound over the open nodes). With
+        a time limit and no ``improve_time``, the improvement phase keeps its
+        default budget and the search gets the rest.
 
     Returns
     -------
@@ -441,6 +540,11 @@ def solve_maxcut(
     """
     start = time.monotonic()
     check_run_options(seed, time_limit, improve_time=improve_time, sdp_tol=sdp_tol, workers=workers)
+    check_option(isinstance(prove, bool), "prove", "True or False", prove)
+    if prove and graph.n > TIGHTEN_LIMIT:
+        raise OptionError(f"prove works on dense n x n matrices and takes at most {TIGHTEN_LIMIT} vertices; "
+                          f"this graph has {graph.n}")
+    budget = tighten_budget(graph, tighten)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     deadline = None if time_limit is None else start + float(time_limit)
@@ -473,18 +577,23 @@ def solve_maxcut(
 
         return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
                              polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit,
-                             seed=seed, device=dev, dtype=dt, progress=progress, workers=workers, head_start=head)
+                             seed=seed, device=dev, dtype=dt, progress=progress, workers=workers, head_start=head,
+                             tighten=budget, prove=prove)
 
 
 def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
                   notes: list[str], start: float, deadline: float | None, polish: bool, improve: bool,
                   improve_time: float | None, time_limit: float | None, seed: int, device: torch.device,
                   dtype: torch.dtype, progress: Progress | None, workers: int = 1,
-                  head_start: HeadStart | None = None) -> MaxCutResult:
-    """Steps 4 and 5 of :func:`solve_maxcut` (polish, improvement) and its result, from the derandomized cut.
+                  head_start: HeadStart | None = None, tighten: TightenBudget | None = None,
+                  prove: bool = False) -> MaxCutResult:
+    """Steps 4 to 6 of :func:`solve_maxcut` (polish, improvement, tightening or proof) and its result, from the
+    derandomized cut.
 
     Sequential local search on the whole graph: a distributed run calls this
-    on rank 0 only. ``head_start``: the improvement's chains 1.., already running.
+    on rank 0 only. ``head_start``: the improvement's chains 1.., already
+    running. ``tighten``: from :func:`tighten_budget`; with ``prove``, an explicit one is the root's
+    (``auto``: the proof's default).
     """
     sdp, bound = relax.sdp, relax.bound
     dev, dt = device, dtype
@@ -509,7 +618,9 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
                 sides, cut = polished.sides, polished.cut
     if polished is not None and improve:
         t = time.monotonic()
-        budget, rounds, stall = _improve_budget(graph, improve_time, time_limit)
+        # a proof or a tightening after it needs time: the improvement keeps its own budget then
+        budget, rounds, stall = _improve_budget(graph, improve_time,
+                                                None if (prove or tighten is not None) else time_limit)
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
                                deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound), workers=workers,
                                head_start=head_start, progress=for_phase(progress, "improve"))
@@ -522,6 +633,25 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
         if improved.cut > cut:
             best_found = t - start + improved.warmup_seconds + improved.best_found_seconds
             sides, cut = improved.sides, improved.cut
+
+    tightened = proof = None
+    if polish_status != "interrupted":
+        t = time.monotonic()
+        tightened, proof = tighten_or_prove(graph, sides, sdp.V, bound.upper_bound, tighten=tighten, prove=prove,
+                                            deadline=deadline, seed=seed, progress=progress)
+        if proof is not None:
+            seconds["prove"] = time.monotonic() - t
+            notes.extend(proof.notes)
+            if proof.status == "interrupted":
+                polish_status = "interrupted"
+            if proof.cut_value > cut:
+                best_found = time.monotonic() - start
+                sides, cut = proof.sides, proof.cut_value
+        elif tightened is not None:
+            seconds["tighten"] = time.monotonic() - t
+            if tightened.stop == "interrupted":
+                polish_status = "interrupted"
+                notes.append("tighten: interrupted; the bound is the best verified one by then")
     seconds["total"] = time.monotonic() - start
 
     status = run_status(relax.status, sdp.status, derand.status, polish_status)
@@ -529,7 +659,27 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
         notes.append(f"derandomization: {derand.message}")
     return MaxCutResult(graph, np.asarray(sides, dtype=bool), graph.cut_value(sides), sdp, bound, derand, polished,
                         seconds, seed, str(dev), str(dt).replace("torch.", ""), status, tuple(notes),
-                        peak_memory_mib(), improved, best_found)
+                        peak_memory_mib(), improved, best_found, tightened, proof)
+
+
+def tighten_or_prove(graph: Graph, sides: np.ndarray, V: np.ndarray, basic_bound: float, *,
+                     tighten: TightenBudget | None, prove: bool, deadline: float | None, seed: int,
+                     progress: Progress | None) -> tuple[TightenedBound | None, ProofResult | None]:
+    """Step 6 of :func:`solve_maxcut`, shared with :func:`~solver.maxcut.certify.certify_cut`: the tightened
+    bound, or branch and bound, for the cut ``sides``; nothing when the basic bound already proves it optimal."""
+    optimal = _optimal_cut_at(graph, basic_bound)
+    cut = graph.cut_value(sides)
+    if not (prove or tighten is not None) or (optimal is not None and cut >= optimal):
+        return None, None
+    left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+    if prove:
+        root_time = None if tighten is None or tighten.auto else tighten.seconds
+        return None, prove_maxcut(graph, sides, V, root_bound=basic_bound, time_limit=left, root_time=root_time,
+                                  seed=seed, progress=progress)
+    with thread_budget(0):
+        return tightened_upper_bound(graph, V, time_limit=tighten.seconds if left is None else min(tighten.seconds, left),
+                                     max_rounds=tighten.rounds, start_bound=basic_bound,
+                                     target=_prune_target(graph, cut), seed=seed, progress=progress), None
 
 
 def _improve_budget(graph: Graph, improve_time: float | None,
