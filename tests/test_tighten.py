@@ -12,11 +12,12 @@ from solver.maxcut import burer_monteiro, dual_upper_bound
 from solver.maxcut.bound import verified_psd_shift
 from solver.maxcut.prove import Node, contract, prove_maxcut
 from solver.maxcut.tighten import (
-    TriangleCuts,
+    CliqueCuts,
     dense_weights,
+    separate_cliques,
     separate_triangles,
     tightened_upper_bound,
-    triangle_bound,
+    clique_bound,
 )
 
 from .conftest import brute_force_maxcut, random_graph
@@ -48,7 +49,10 @@ def test_separation_matches_enumeration():
             v = -(1 + a * X[i, j] + b * X[i, k] + c * X[j, k])
             if v > 1e-6:
                 expected[(i, j, k, t)] = v
-    got = dict(zip(zip(found.i.tolist(), found.j.tolist(), found.k.tolist(), found.kind.tolist()), viol.tolist()))
+    patterns = {(1, 1, 1): 0, (1, 1, -1): 1, (1, -1, 1): 2, (1, -1, -1): 3}
+    assert np.all(found.sizes == 3)
+    got = {(*map(int, v[:3]), patterns[tuple(int(s) for s in sg[:3])]): x
+           for v, sg, x in zip(found.verts, found.signs, viol.tolist())}
     assert expected and got.keys() == expected.keys()
     assert all(got[key] == pytest.approx(expected[key], abs=1e-12) for key in got)
     top, top_viol = separate_triangles(X, 5, tol=1e-6)
@@ -67,20 +71,23 @@ def test_verified_shift_makes_any_symmetric_matrix_psd(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_triangle_bound_is_valid_for_any_multipliers(seed):
+def test_clique_bound_is_valid_for_any_multipliers(seed):
     """UB(gamma) >= max cut for every gamma >= 0 and every factor V, not only optimal ones."""
     g = random_graph(11, 0.6, seed, weights="signed")
     opt = brute_force_maxcut(g)
     rng = np.random.default_rng(seed)
     X = (lambda V: V @ V.T)(_gram(11, 2, seed))
     cuts, _ = separate_triangles(X, 60, tol=1e-9)  # a rank-2 Gram violates many triangles
-    cuts = TriangleCuts(cuts.i, cuts.j, cuts.k, cuts.kind, rng.exponential(0.5, len(cuts)))
+    cuts = cuts.joined(separate_cliques(_gram(11, 2, seed + 1), 5, 30)[0]).joined(
+        separate_cliques(_gram(11, 2, seed + 2), 7, 30)[0])
+    assert set(cuts.sizes.tolist()) == {3, 5, 7}
+    cuts = CliqueCuts(cuts.verts, cuts.signs, rng.exponential(0.5, len(cuts)))
     for V in (_gram(11, 3, seed + 10), _gram(11, 11, seed + 20)):
-        ub, shift, margin, _ = triangle_bound(dense_weights(g), V, cuts)
+        ub, shift, margin, _ = clique_bound(dense_weights(g), V, cuts)
         assert ub >= opt - 1e-9
         assert shift >= 0 and margin >= 0
     with pytest.raises(ValueError):
-        triangle_bound(dense_weights(g), _gram(11, 3, 0), TriangleCuts(cuts.i, cuts.j, cuts.k, cuts.kind, -cuts.gamma))
+        clique_bound(dense_weights(g), _gram(11, 3, 0), CliqueCuts(cuts.verts, cuts.signs, -cuts.gamma))
 
 
 @pytest.mark.parametrize("seed,weights", [(0, "signed"), (1, "signed"), (2, "unit"), (3, "positive")])
@@ -94,7 +101,7 @@ def test_tightened_bound_between_optimum_and_basic_bound(seed, weights):
     assert tb.start_bound == basic
     assert np.allclose(np.linalg.norm(tb.V, axis=1), 1.0)
     # the certificate's bound recomputed from its own multipliers and factor
-    assert triangle_bound(dense_weights(g), tb.V, tb.cuts)[0] == pytest.approx(tb.upper_bound, rel=1e-12)
+    assert clique_bound(dense_weights(g), tb.V, tb.cuts)[0] == pytest.approx(tb.upper_bound, rel=1e-12)
 
 
 @pytest.mark.parametrize("n", [3, 5, 7])
@@ -134,10 +141,28 @@ def test_contraction_keeps_every_cut_value(seed):
 
 
 def test_contracted_cuts_follow_the_renumbering():
-    cuts = TriangleCuts(np.array([0, 1, 2]), np.array([2, 3, 4]), np.array([4, 5, 5]), np.array([0, 1, 2]),
-                        np.array([0.5, 1.0, 2.0]))
+    cuts = CliqueCuts.triangles([0, 1, 2], [2, 3, 4], [4, 5, 5], [0, 1, 2], [0.5, 1.0, 2.0])
     c = cuts.contracted(drop=2, into=0)
-    assert len(c) == 1 and (c.i[0], c.j[0], c.k[0], c.kind[0], c.gamma[0]) == (1, 2, 4, 1, 1.0)
+    assert len(c) == 1 and tuple(c.verts[0, :3]) == (1, 2, 4) and tuple(c.signs[0, :3]) == (1, 1, -1)
+    assert c.gamma[0] == 1.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_contracted_cuts_keep_their_value_on_the_child(seed):
+    """A cut moved onto the merged vertex says on the child what it said on the parent's face x_q = s x_p."""
+    rng = np.random.default_rng(seed)
+    n = 9
+    members = np.array([rng.choice(n, 5, replace=False) for _ in range(40)])
+    cuts = CliqueCuts.from_sets(members, rng.choice([-1.0, 1.0], size=members.shape))
+    cuts = CliqueCuts(cuts.verts, cuts.signs, rng.exponential(1.0, len(cuts)))
+    p, q, s = 1, 6, -1
+    child = cuts.contracted(drop=q, into=p, sign=s)
+    Vc = _gram(n - 1, 4, seed)
+    V = np.insert(Vc, q, s * Vc[p], axis=0)  # the parent's factor on the face x_q = s x_p
+    both = ~(np.any(cuts.verts == q, axis=1) & np.any(cuts.verts == p, axis=1))
+    assert len(child) == int(np.sum(both))
+    assert sorted(child.violation(Vc).round(12)) == sorted(cuts.take(both).violation(V).round(12))
+    assert np.all(np.isin(child.sizes, [5]))
 
 
 @pytest.mark.parametrize("seed,weights", [(0, "unit"), (1, "signed"), (2, "signed"), (3, "positive")])

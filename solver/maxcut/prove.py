@@ -44,7 +44,7 @@ from ..errors import OptionError
 from ..graph import Graph
 from .derandomize import derandomize
 from .local_search import one_flip_local_search
-from .tighten import TIGHTEN_LIMIT, TightenedBound, TriangleCuts, dense_weights, tightened_upper_bound
+from .tighten import TIGHTEN_LIMIT, TightenedBound, CliqueCuts, dense_weights, tightened_upper_bound
 
 __all__ = ["Node", "ProofResult", "contract", "prove_maxcut"]
 
@@ -52,6 +52,9 @@ __all__ = ["Node", "ProofResult", "contract", "prove_maxcut"]
 #: a round closes under STALL of its distance to the prune target).
 NODE_ROUNDS = 6
 STALL = 0.05
+#: The root stops once this many rounds together closed under STALL of its distance to the target: its
+#: bound oscillates from round to round as cuts enter and leave the working set.
+ROOT_PATIENCE = 3
 #: Seconds at most per node's tightening.
 NODE_SECONDS = 10.0
 #: Random hyperplanes each node rounds its vectors with, beside the derandomized rounding.
@@ -287,7 +290,7 @@ def prove_maxcut(
             root = Node.root(graph)
             rt = tightened_upper_bound(root.W, V, time_limit=max(1e-3, min(root_time, left())),
                                        start_bound=root_bound, target=state.target(), seed=seed,
-                                       progress=progress)
+                                       stall=STALL, patience=ROOT_PATIENCE, progress=progress)
             state.current = min(root_bound, rt.upper_bound)
             state.offer(*_round_node(graph, root, rt.V, rng, seed))
             root_gap = max(state.current - state.best, 0.0)
@@ -318,10 +321,11 @@ def prove_maxcut(
                         continue
                     tb = tightened_upper_bound(child.W, np.delete(Vn, q, axis=0),
                                                time_limit=max(1e-3, min(NODE_SECONDS, left())),
-                                               target=state.target() - child.constant, cuts=cuts.contracted(q, p),
+                                               target=state.target() - child.constant, cuts=cuts.contracted(q, p, sgn),
                                                max_rounds=NODE_ROUNDS, stall=STALL, seed=seed + state.nodes)
                     state.offer(*_round_node(graph, child, tb.V, rng, seed + state.nodes))
-                    state.evaluated(child, child.constant + tb.upper_bound, tb.V, tb.cuts)
+                    # the child's cuts are a subset of the parent's: its bound is at most the parent's
+                    state.evaluated(child, min(bound, child.constant + tb.upper_bound), tb.V, tb.cuts)
                 state.current = None
                 if progress is not None:
                     progress("prove", state.nodes - len(state.heap), state.nodes)
@@ -346,7 +350,7 @@ class _Search:
     def __init__(self, graph: Graph, sides: np.ndarray, cut: float, integer: bool, tolerance: float):
         self.graph, self.integer, self.tolerance = graph, integer, tolerance
         self.best_sides, self.best = sides, cut
-        self.heap: list[tuple[float, int, Node, np.ndarray, TriangleCuts]] = []
+        self.heap: list[tuple[float, int, Node, np.ndarray, CliqueCuts]] = []
         self.closed_bound = -math.inf
         self.nodes, self.max_depth, self.updates, self._count = 1, 0, 0, 0
         self.current: float | None = None
@@ -367,14 +371,14 @@ class _Search:
         if cut > self.best:
             self.best_sides, self.best, self.updates = sides, cut, self.updates + 1
 
-    def evaluated(self, node: Node, bound: float, V: np.ndarray, cuts: TriangleCuts) -> None:
+    def evaluated(self, node: Node, bound: float, V: np.ndarray, cuts: CliqueCuts) -> None:
         if self.closes(bound):
             self.close(bound)
             return
         self._count += 1
         heapq.heappush(self.heap, (-bound, self._count, node, V, cuts))
 
-    def pop(self) -> tuple[float, Node, np.ndarray, TriangleCuts]:
+    def pop(self) -> tuple[float, Node, np.ndarray, CliqueCuts]:
         neg, _, node, V, cuts = heapq.heappop(self.heap)
         self.current = -neg
         return -neg, node, V, cuts

@@ -1,19 +1,20 @@
-"""A tighter MAX-CUT bound: the SDP over the elliptope and the metric polytope.
+"""A tighter MAX-CUT bound: the SDP over the elliptope cut by odd-clique inequalities.
 
 The relaxation (Barahona, Mahjoub; Helmberg, Rendl; Rendl, Rinaldi, Wiegele)::
 
     max <L/4, X>   s.t.  diag X = 1,  X PSD,
-                         1 + a X_ij + b X_ik + c X_jk >= 0   for all i < j < k,
-                         (a, b, c) in {(1,1,1), (1,-1,-1), (-1,1,-1), (-1,-1,1)}.
+                         (k - 1) / 2 + sum_{a<b in S} s_a s_b X_ab >= 0
+                         for every odd set S of k vertices (k = 3, 5, 7) and signs s in {-1, 1}^S.
 
-Every cut x in {-1, 1}^n meets the triangle inequalities (``x x^T`` is a
-feasible X). Write B_t for the symmetric matrix with a/2, b/2, c/2 at the
-triple's three pairs, so that x^T B_t x = a x_i x_j + b x_i x_k + c x_j x_k.
-For any multipliers gamma >= 0 and any y with Diag(y) - C(gamma) PSD, where
-C(gamma) = L/4 + sum_t gamma_t B_t::
+k = 3 gives the triangle inequalities (the metric polytope), k = 5 and 7
+the pentagonal and heptagonal (hypermetric) ones. Every cut x in {-1, 1}^n
+meets them: sum_a s_a x_a is odd, so (sum_a s_a x_a)^2 >= 1. Write B_t for
+the symmetric matrix with s_a s_b / 2 at the pairs of cut t and r_t for
+(k_t - 1) / 2. For any multipliers gamma >= 0 and any y with Diag(y) - C(gamma)
+PSD, where C(gamma) = L/4 + sum_t gamma_t B_t::
 
-    cut(x) <= cut(x) + sum_t gamma_t (1 + x^T B_t x)
-            = sum(gamma) + x^T C(gamma) x  <=  sum(gamma) + sum(y).
+    cut(x) <= cut(x) + sum_t gamma_t (r_t + x^T B_t x)
+            = sum(gamma r) + x^T C(gamma) x  <=  sum(gamma r) + sum(y).
 
 So the bound is valid for *every* gamma >= 0: optimization only tightens it,
 and the proof is the same dense Cholesky check that verifies the basic SDP
@@ -26,12 +27,13 @@ rho, maximize over V::
 
     <L/4, V V^T> - (1 / 2 rho) sum_t (max(0, gamma_t - rho h_t(V))^2 - gamma_t^2),
 
-h_t(V) = 1 + <B_t, V V^T>, then gamma_t <- max(0, gamma_t - rho h_t(V)). Its
-gradient in V is 2 C(theta) V with theta the updated multipliers, so at an
-inner optimum V also solves the elliptope SDP of the cost C(theta), and
+h_t(V) = r_t + <B_t, V V^T>, then gamma_t <- max(0, gamma_t - rho h_t(V)).
+Its gradient in V is 2 C(theta) V with theta the updated multipliers, so at
+an inner optimum V also solves the elliptope SDP of the cost C(theta), and
 y_i = (C(theta) V V^T)_ii is the matching dual vector. Violated triangles
-are separated from V V^T (all triples, compiled), the most violated kept in a
-working set, inactive ones dropped.
+are separated exactly from V V^T (all triples, compiled), pentagonal and
+heptagonal ones greedily on V; the most violated are kept in a working set,
+inactive ones dropped.
 
 References
 ----------
@@ -62,15 +64,16 @@ from ..errors import OptionError
 from ..graph import Graph
 from .bound import verified_psd_shift
 
-__all__ = ["TIGHTEN_LIMIT", "TightenedBound", "TriangleCuts", "dense_weights", "separate_triangles",
-           "tightened_upper_bound", "triangle_bound"]
+__all__ = ["TIGHTEN_LIMIT", "TightenedBound", "CliqueCuts", "dense_weights", "separate_triangles",
+           "tightened_upper_bound", "clique_bound"]
 
 #: Largest graph the tightening takes: it works on dense n x n matrices
 #: (X = V V^T, the cost, its Cholesky factor) and separates over all triples.
 TIGHTEN_LIMIT = 3000
 
-#: Sign patterns (a, b, c) of the four triangle inequalities of a triple.
-_SIGNS = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=np.float64)
+#: Largest odd clique inequality (heptagonal); triangles are separated exactly, the larger ones by a greedy
+#: search on the factor.
+K_MAX = 7
 _U = np.finfo(np.float64).eps / 2
 INNER_ITERS = 300
 ALM_STEPS = 3
@@ -81,84 +84,178 @@ VIOLATION_TOL = 1e-4
 
 
 @dataclass(frozen=True)
-class TriangleCuts:
-    """A working set of triangle inequalities with their multipliers.
+class CliqueCuts:
+    """A working set of odd-clique inequalities with their multipliers.
 
-    Triple ``(i[t], j[t], k[t])``, ``i < j < k``, sign pattern ``kind[t]``
-    (a row of the four patterns (1,1,1), (1,-1,-1), (-1,1,-1), (-1,-1,1)),
-    multiplier ``gamma[t] >= 0``.
+    Cut t has k_t in {3, 5, 7} vertices ``verts[t, :k_t]`` (ascending) with
+    signs ``signs[t, :k_t]`` in {-1, 1} (the first +1); the other slots
+    repeat ``verts[t, 0]`` with sign 0. It says::
+
+        h_t(X) = (k_t - 1) / 2 + sum_{a<b} s_a s_b X_ab >= 0,
+
+    i.e. ||sum_a s_a v_a||^2 >= 1 for X = V V^T. Every cut x x^T meets it
+    (sum_a s_a x_a is odd). k = 3 gives the four triangle inequalities of a
+    triple, k = 5 and 7 the pentagonal and heptagonal (hypermetric) ones.
     """
 
-    i: np.ndarray
-    j: np.ndarray
-    k: np.ndarray
-    kind: np.ndarray
+    verts: np.ndarray
+    signs: np.ndarray
     gamma: np.ndarray
 
     @classmethod
-    def empty(cls) -> "TriangleCuts":
-        z = np.zeros(0, dtype=np.int64)
-        return cls(z, z, z, z, np.zeros(0))
+    def empty(cls) -> "CliqueCuts":
+        return cls(np.zeros((0, K_MAX), dtype=np.int64), np.zeros((0, K_MAX)), np.zeros(0))
+
+    @classmethod
+    def triangles(cls, i, j, k, kind, gamma=None) -> "CliqueCuts":
+        """Triangle inequalities 1 + a X_ij + b X_ik + c X_jk >= 0 of triples i < j < k, pattern (a, b, c) =
+        row ``kind`` of (1,1,1), (1,-1,-1), (-1,1,-1), (-1,-1,1)."""
+        i, j, k, kind = (np.asarray(a, dtype=np.int64) for a in (i, j, k, kind))
+        verts = np.repeat(i[:, None], K_MAX, axis=1)
+        verts[:, 1], verts[:, 2] = j, k
+        signs = np.zeros((len(i), K_MAX))
+        signs[:, :3] = np.array([[1, 1, 1], [1, 1, -1], [1, -1, 1], [1, -1, -1]], dtype=np.float64)[kind]
+        return cls(verts, signs, np.zeros(len(i)) if gamma is None else np.asarray(gamma, dtype=np.float64))
+
+    @classmethod
+    def from_sets(cls, members: np.ndarray, signs: np.ndarray) -> "CliqueCuts":
+        """Cuts from rows of vertices and signs (any order, k columns, k odd), put in canonical form."""
+        order = np.argsort(members, axis=1, kind="stable")
+        members = np.take_along_axis(members, order, 1)
+        signs = np.take_along_axis(signs, order, 1) * np.take_along_axis(signs, order, 1)[:, :1]
+        T, k = members.shape
+        verts = np.repeat(members[:, :1], K_MAX, axis=1)
+        verts[:, :k] = members
+        s = np.zeros((T, K_MAX))
+        s[:, :k] = signs
+        return cls(verts.astype(np.int64), s, np.zeros(T))
 
     def __len__(self) -> int:
         return len(self.gamma)
 
-    def keys(self, n: int) -> np.ndarray:
-        return ((self.i * n + self.j) * n + self.k) * 4 + self.kind
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.count_nonzero(self.signs, axis=1)
 
-    def take(self, mask: np.ndarray) -> "TriangleCuts":
-        return TriangleCuts(self.i[mask], self.j[mask], self.k[mask], self.kind[mask], self.gamma[mask])
+    @property
+    def rhs(self) -> np.ndarray:
+        """(k_t - 1) / 2 per cut."""
+        return (self.sizes - 1) / 2.0
 
-    def joined(self, other: "TriangleCuts") -> "TriangleCuts":
-        return TriangleCuts(*(np.concatenate([a, b]) for a, b in
-                              zip((self.i, self.j, self.k, self.kind, self.gamma),
-                                  (other.i, other.j, other.k, other.kind, other.gamma))))
+    def keys(self) -> list[bytes]:
+        return [r.tobytes() for r in np.hstack([self.verts, self.signs.astype(np.int64)])]
 
-    def contracted(self, drop: int, into: int) -> "TriangleCuts":
-        """The cuts on the graph where vertex ``drop`` was merged into ``into``: those not touching ``drop``,
-        renumbered (the vertices above ``drop`` move down by one)."""
-        keep = (self.i != drop) & (self.j != drop) & (self.k != drop)
+    def take(self, mask: np.ndarray) -> "CliqueCuts":
+        return CliqueCuts(self.verts[mask], self.signs[mask], self.gamma[mask])
+
+    def joined(self, other: "CliqueCuts") -> "CliqueCuts":
+        return CliqueCuts(np.concatenate([self.verts, other.verts]), np.concatenate([self.signs, other.signs]),
+                          np.concatenate([self.gamma, other.gamma]))
+
+    def contracted(self, drop: int, into: int, sign: int | None = None) -> "CliqueCuts":
+        """The cuts on the graph where vertex ``drop`` was merged into ``into`` (x_drop = sign x_into),
+        renumbered (the vertices above ``drop`` move down by one).
+
+        Without ``sign`` the cuts touching ``drop`` are dropped. With it, a cut
+        on ``drop`` but not on ``into`` becomes the same inequality on
+        ``into`` with its sign times ``sign`` (X_drop,b = sign X_into,b on the
+        child's face), multiplier kept: the child starts from its parent's
+        multipliers.
+        """
+        on_drop = np.any(self.verts == drop, axis=1)
+        if sign is None:
+            keep = ~on_drop
+        else:
+            keep = ~(on_drop & np.any(self.verts == into, axis=1))
         c = self.take(keep)
+        verts, signs = c.verts.copy(), c.signs.copy()
+        hit = (verts == drop) & (signs != 0)
+        signs[hit] *= sign if sign is not None else 1
+        verts[verts == drop] = into
+        k = np.count_nonzero(signs, axis=1)
+        parts = []
+        for size in np.unique(k):
+            rows = k == size
+            moved = CliqueCuts.from_sets(verts[rows, :size], signs[rows, :size])
+            parts.append(CliqueCuts(moved.verts, moved.signs, c.gamma[rows]))
+        out = CliqueCuts.empty()
+        for part in parts:
+            out = out.joined(part)
+        return CliqueCuts(out.verts - (out.verts > drop), out.signs, out.gamma)
 
-        def shift(a):
-            return a - (a > drop)
-        return TriangleCuts(shift(c.i), shift(c.j), shift(c.k), c.kind, c.gamma)
+    def pairs(self, n: int) -> "_Pairs":
+        """The cuts as sparse rows over the entries of an n x n matrix."""
+        T = len(self)
+        a, b = np.triu_indices(K_MAX, 1)
+        coef = self.signs[:, a] * self.signs[:, b]  # (T, 21)
+        real = coef != 0
+        cut = np.broadcast_to(np.arange(T)[:, None], coef.shape)[real]
+        va, vb = self.verts[:, a][real], self.verts[:, b][real]
+        return _Pairs(va * n + vb, vb * n + va, coef[real], cut, self.rhs, T)
 
-    def pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Flat indices into an n x n matrix (both triangles) and the coefficient of each, per cut:
-        arrays of shape (6, T)."""
-        a = _SIGNS[self.kind]
-        flat = np.stack([self.i * n + self.j, self.j * n + self.i, self.i * n + self.k, self.k * n + self.i,
-                         self.j * n + self.k, self.k * n + self.j])
-        coef = 0.5 * np.stack([a[:, 0], a[:, 0], a[:, 1], a[:, 1], a[:, 2], a[:, 2]])
-        return flat, coef
+    def violation(self, V: np.ndarray) -> np.ndarray:
+        """-h_t(V V^T) per cut: positive where V violates it."""
+        s = np.einsum("tk,tkp->tp", self.signs, V[self.verts]) if len(self) else np.zeros((0, V.shape[1]))
+        return 0.5 * (1.0 - np.sum(s * s, axis=1))
 
     def to_dict(self) -> dict:
-        return {"count": len(self), "active": int(np.sum(self.gamma > 0))}
+        active = self.gamma > 0
+        return {"count": len(self), "active": int(np.sum(active)),
+                "active_by_size": {str(k): int(np.sum(active & (self.sizes == k))) for k in (3, 5, 7)}}
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The cuts' pair entries: flat indices (both triangles of the matrix), coefficient s_a s_b and cut index
+    per pair, and each cut's right-hand side."""
+
+    upper: np.ndarray
+    lower: np.ndarray
+    coef: np.ndarray
+    cut: np.ndarray
+    rhs: np.ndarray
+    count: int
+
+    def h(self, X: np.ndarray) -> np.ndarray:
+        """h_t(X) = rhs_t + sum of coef X over the cut's pairs."""
+        return self.rhs + np.bincount(self.cut, weights=self.coef * X.ravel()[self.upper], minlength=self.count)
+
+    def matrix(self, n: int, gamma: np.ndarray) -> np.ndarray:
+        """sum_t gamma_t B_t (coef / 2 at both entries of every pair)."""
+        w = 0.5 * self.coef * gamma[self.cut]
+        return np.bincount(np.concatenate([self.upper, self.lower]), weights=np.concatenate([w, w]),
+                           minlength=n * n).reshape(n, n)
+
+    def entry_terms(self, n: int, gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the number of terms summed into it, and the sum of their magnitudes."""
+        flat = np.concatenate([self.upper, self.lower])
+        w = np.abs(0.5 * self.coef * gamma[self.cut])
+        return (np.bincount(flat, minlength=n * n).reshape(n, n),
+                np.bincount(flat, weights=np.concatenate([w, w]), minlength=n * n).reshape(n, n))
 
 
 @dataclass(frozen=True)
 class TightenedBound:
-    """The triangle-tightened upper bound and how it was reached.
+    """The clique-tightened upper bound and how it was reached.
 
     Attributes
     ----------
     upper_bound : float
-        sum(gamma) + sum(y) + n * shift, with the shift verified: an upper
-        bound on every cut of the graph (plus ``offset``).
+        sum(gamma r) + sum(y) + n * shift, with the shift verified: an upper
+        bound on every cut of the graph.
     start_bound : float
         The bound it started from (the basic SDP bound, when given).
-    cuts : TriangleCuts
+    cuts : CliqueCuts
         The working set at the end, with its multipliers (for a warm start).
     V : numpy.ndarray
         The last Burer-Monteiro factor (unit rows).
     rounds, separated : int
-        Separation rounds, and triangles added over all of them.
+        Separation rounds, and cuts added over all of them.
     shift, margin : float
         The verified eigenvalue shift, and the rounding margin inside it.
     seconds : float
     stop : str
-        ``converged`` (the round budget), ``no_violation`` (no triangle is
+        ``converged`` (the round budget), ``no_violation`` (no cut is
         violated and the bound stopped moving), ``target`` (below the
         caller's target: a node can be pruned), ``stalled``, ``time_limit``
         or ``interrupted`` (Ctrl-C: the best verified bound by then).
@@ -166,7 +263,7 @@ class TightenedBound:
 
     upper_bound: float
     start_bound: float
-    cuts: TriangleCuts
+    cuts: CliqueCuts
     V: np.ndarray
     rounds: int
     separated: int
@@ -187,15 +284,17 @@ class TightenedBound:
             "gap_closed": closed,
             "cuts": len(self.cuts),
             "active_cuts": int(np.sum(self.cuts.gamma > 0)),
+            "active_by_size": self.cuts.to_dict()["active_by_size"],
             "separated": self.separated,
             "rounds": self.rounds,
             "rank": int(self.V.shape[1]),
             "shift": self.shift,
             "rounding_margin": self.margin,
-            "method": "triangle-lagrangian+dense-cholesky",
+            "method": "odd-clique-lagrangian+dense-cholesky",
             "verified": True,
-            "statement": "cut <= sum(gamma) + sum(y) + n*shift, gamma >= 0, Diag(y) - L/4 - sum gamma_t B_t + "
-                         "shift*I PSD (Cholesky with rounding margin)",
+            "statement": "cut <= sum(gamma_t r_t) + sum(y) + n*shift, gamma >= 0, Diag(y) - L/4 - sum gamma_t B_t + "
+                         "shift*I PSD (Cholesky with rounding margin); r_t + x^T B_t x >= 0 for every cut x "
+                         "(triangle, pentagonal, heptagonal)",
             "seconds": self.seconds,
             "stop": self.stop,
         }
@@ -270,7 +369,7 @@ def _triangle_scan(X, tol, thresholds, counts, cap, out_i, out_j, out_k, out_t, 
     return stored
 
 
-def separate_triangles(X: np.ndarray, count: int, *, tol: float = 1e-4) -> tuple[TriangleCuts, np.ndarray]:
+def separate_triangles(X: np.ndarray, count: int, *, tol: float = 1e-4) -> tuple[CliqueCuts, np.ndarray]:
     """The ``count`` most violated triangle inequalities of X (violation > ``tol``), most violated first.
 
     Two compiled passes over the n^3/6 triples: the first counts violations
@@ -285,36 +384,77 @@ def separate_triangles(X: np.ndarray, count: int, *, tol: float = 1e-4) -> tuple
     buf = [np.zeros(cap, dtype=np.int64) for _ in range(4)] + [np.zeros(cap)]
     _triangle_scan(X, tol, thresholds, counts, 0, *buf, -1.0)
     if counts[0] == 0:
-        return TriangleCuts.empty(), np.zeros(0)
+        return CliqueCuts.empty(), np.zeros(0)
     over = np.nonzero(counts > cap)[0]
     above = tol if len(over) == 0 else thresholds[over[-1] + 1] if over[-1] + 1 < len(thresholds) else thresholds[-1]
     stored = _triangle_scan(X, tol, thresholds, np.zeros_like(counts), cap, *buf, max(above, tol))
     i, j, k, t, v = (b[:stored] for b in buf)
     order = np.argsort(-v, kind="stable")[:count]
-    return TriangleCuts(i[order], j[order], k[order], t[order], np.zeros(len(order))), v[order]
+    return CliqueCuts.triangles(i[order], j[order], k[order], t[order]), v[order]
+
+
+def separate_cliques(V: np.ndarray, size: int, count: int, *, tol: float = 1e-4,
+                     branches: int = 4) -> tuple[CliqueCuts, np.ndarray]:
+    """Violated odd-clique inequalities ||sum_a s_a v_a||^2 >= 1 on ``size`` vertices, found greedily on V.
+
+    From every vertex and each of its ``branches`` partners of largest
+    |<v_i, v_j>| (signed to shrink the sum), add the vertex and sign that
+    shrink ||s||^2 most, until ``size`` vertices. A heuristic: it finds
+    violated cuts, not all of them. Returns at most ``count``, most violated
+    first, with their violations (1 - ||s||^2) / 2.
+    """
+    n, p = V.shape
+    if size < 3 or size % 2 == 0 or size > min(K_MAX, n):
+        return CliqueCuts.empty(), np.zeros(0)
+    G = _mm(V, V.T)
+    np.fill_diagonal(G, 0.0)
+    b = min(branches, n - 1)
+    partner = np.argsort(-np.abs(G), axis=1, kind="stable")[:, :b]
+    first = np.repeat(np.arange(n), b)
+    second = partner.ravel()
+    members = [first, second]
+    signs = [np.ones(len(first)), np.where(G[first, second] > 0, -1.0, 1.0)]
+    S = V[first] + signs[1][:, None] * V[second]
+    rows = np.arange(len(first))
+    for _ in range(size - 2):
+        scores = _mm(S, V.T)
+        gain = np.abs(scores)
+        for m in members:
+            gain[rows, m] = -1.0
+        j = np.argmax(gain, axis=1)
+        s = np.where(scores[rows, j] > 0, -1.0, 1.0)
+        S += s[:, None] * V[j]
+        members.append(j)
+        signs.append(s)
+    viol = 0.5 * (1.0 - np.sum(S * S, axis=1))
+    ok = viol > tol
+    if not np.any(ok):
+        return CliqueCuts.empty(), np.zeros(0)
+    found = CliqueCuts.from_sets(np.stack(members, 1)[ok], np.stack(signs, 1)[ok])
+    _, first_seen = np.unique(np.hstack([found.verts, found.signs]), axis=0, return_index=True)
+    found, viol = found.take(first_seen), viol[ok][first_seen]
+    order = np.argsort(-viol, kind="stable")[:count]
+    return found.take(order), viol[order]
 
 
 # ------------------------------------------------------------ the bound itself
-def _cost(Q: np.ndarray, cuts: TriangleCuts, flat: np.ndarray, coef: np.ndarray, gamma: np.ndarray) -> np.ndarray:
-    n = Q.shape[0]
-    if len(gamma) == 0:
+def _cost(Q: np.ndarray, pairs: _Pairs | None, gamma: np.ndarray) -> np.ndarray:
+    if pairs is None or len(gamma) == 0:
         return Q.copy()
-    return Q + np.bincount(flat.ravel(), weights=(coef * gamma).ravel(), minlength=n * n).reshape(n, n)
+    return Q + pairs.matrix(Q.shape[0], gamma)
 
 
-def _cost_error(Q: np.ndarray, flat: np.ndarray, coef: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+def _cost_error(Q: np.ndarray, pairs: _Pairs, gamma: np.ndarray) -> np.ndarray:
     """Entrywise bound on the rounding of the computed C(gamma) (sequential sums, Higham's gamma_k)."""
-    n = Q.shape[0]
     if len(gamma) == 0:
         return np.zeros_like(Q)
-    terms = np.bincount(flat.ravel(), minlength=n * n).reshape(n, n)
-    mags = np.bincount(flat.ravel(), weights=np.abs(coef * gamma).ravel(), minlength=n * n).reshape(n, n)
+    terms, mags = pairs.entry_terms(Q.shape[0], gamma)
     k = terms + 2.0
     return (k * _U / (1 - k * _U)) * (mags + np.abs(Q)) * (1 + 4 * _U)
 
 
-def triangle_bound(W: np.ndarray, V: np.ndarray, cuts: TriangleCuts) -> tuple[float, float, float, float]:
-    """Verified sum(gamma) + sum(y) + n * shift for the cost L/4 + sum gamma_t B_t and the factor V.
+def clique_bound(W: np.ndarray, V: np.ndarray, cuts: CliqueCuts) -> tuple[float, float, float, float]:
+    """Verified sum(gamma r) + sum(y) + n * shift for the cost L/4 + sum gamma_t B_t and the factor V.
 
     Returns (upper bound, shift, rounding margin, lambda_min estimate). Valid
     for any V and any gamma >= 0: V only chooses y, the shift makes
@@ -322,15 +462,15 @@ def triangle_bound(W: np.ndarray, V: np.ndarray, cuts: TriangleCuts) -> tuple[fl
     is added to the shift through its Frobenius norm.
     """
     if np.any(cuts.gamma < 0) or not np.all(np.isfinite(cuts.gamma)):
-        raise ValueError("triangle multipliers must be finite and >= 0")
+        raise ValueError("clique multipliers must be finite and >= 0")
     n = W.shape[0]
     Q = _quarter_laplacian(W)
-    flat, coef = cuts.pairs(n)
-    C = _cost(Q, cuts, flat, coef, cuts.gamma)
+    pairs = cuts.pairs(n)
+    C = _cost(Q, pairs, cuts.gamma)
     y = np.sum(_mm(C, V) * V, axis=1)
     S = -C
     S[np.diag_indices_from(S)] += y
-    err = _cost_error(Q, flat, coef, cuts.gamma)
+    err = _cost_error(Q, pairs, cuts.gamma)
     err[np.diag_indices_from(err)] += _U * np.abs(np.diag(S))  # the subtraction y_i - C_ii
     verified = verified_psd_shift(S)
     if verified is None:  # Gershgorin: S + t I is diagonally dominant, so PSD, with t rounded up
@@ -339,27 +479,23 @@ def triangle_bound(W: np.ndarray, V: np.ndarray, cuts: TriangleCuts) -> tuple[fl
         verified = t + 1e-300, 0.0, float("nan")
     shift, margin, estimate = verified
     shift += float(np.sqrt(np.sum(err * err))) * (1 + 1e-6)
-    total = math.fsum(cuts.gamma.tolist()) + math.fsum(y.tolist()) + n * shift
+    gr = (cuts.gamma * cuts.rhs).tolist()  # rhs in {1, 2, 3}: each product rounds by at most one unit
+    total = math.fsum(gr) * (1 + 2 * _U) + math.fsum(y.tolist()) + n * shift
     return math.nextafter(math.nextafter(total, math.inf), math.inf), shift, margin, estimate
 
 
-def _inner_solve(Q: np.ndarray, V: np.ndarray, flat: np.ndarray, coef: np.ndarray, gamma: np.ndarray,
-                 rho: float, *, max_iter: int, gtol: float) -> np.ndarray:
+def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray, rho: float, *, max_iter: int,
+                 gtol: float) -> np.ndarray:
     """Maximize the augmented Lagrangian over unit-row V (L-BFGS on U, V = rows of U normalized)."""
     n, p = V.shape
-    rows = flat[0] // n, flat[0] % n, flat[2] % n  # (i, j) and (i, k) pairs give i, j, k
-
-    def h_of(X):
-        return 1.0 + 2.0 * (coef[0] * X[rows[0], rows[1]] + coef[2] * X[rows[0], rows[2]]
-                            + coef[4] * X[rows[1], rows[2]])
 
     def fun(u):
         U = u.reshape(n, p)
         norms = np.sqrt(np.sum(U * U, axis=1))
         Vn = U / norms[:, None]
         X = _mm(Vn, Vn.T)
-        theta = np.maximum(0.0, gamma - rho * h_of(X)) if len(gamma) else gamma
-        C = _cost(Q, None, flat, coef, theta)
+        theta = np.maximum(0.0, gamma - rho * pairs.h(X)) if len(gamma) else gamma
+        C = _cost(Q, pairs, theta)
         CV = _mm(C, Vn)
         f = float(np.sum(Q * X)) - float(np.sum(theta * theta - gamma * gamma)) / (2 * rho)
         G = 2.0 * CV
@@ -424,21 +560,10 @@ def _lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray,
     return x
 
 
-def _updated_gamma(V: np.ndarray, flat: np.ndarray, coef: np.ndarray, gamma: np.ndarray, rho: float) -> np.ndarray:
-    if len(gamma) == 0:
-        return gamma
-    n = V.shape[0]
-    i, j, k = flat[0] // n, flat[0] % n, flat[2] % n
-    h = 1.0 + 2.0 * (coef[0] * np.sum(V[i] * V[j], 1) + coef[2] * np.sum(V[i] * V[k], 1)
-                     + coef[4] * np.sum(V[j] * V[k], 1))
-    return np.maximum(0.0, gamma - rho * h)
-
-
-def _violation(V: np.ndarray, cuts: TriangleCuts) -> np.ndarray:
-    a = _SIGNS[cuts.kind]
-    h = 1.0 + (a[:, 0] * np.sum(V[cuts.i] * V[cuts.j], 1) + a[:, 1] * np.sum(V[cuts.i] * V[cuts.k], 1)
-               + a[:, 2] * np.sum(V[cuts.j] * V[cuts.k], 1))
-    return -h
+def _updated_gamma(V: np.ndarray, cuts: CliqueCuts, rho: float) -> np.ndarray:
+    if len(cuts) == 0:
+        return cuts.gamma
+    return np.maximum(0.0, cuts.gamma + rho * cuts.violation(V))
 
 
 def tightened_upper_bound(
@@ -448,11 +573,14 @@ def tightened_upper_bound(
     time_limit: float = 10.0,
     start_bound: float | None = None,
     target: float | None = None,
-    cuts: TriangleCuts | None = None,
+    cuts: CliqueCuts | None = None,
     rank: int | None = None,
     per_round: int | None = None,
+    sizes: tuple[int, ...] = (3, 5, 7),
+    per_clique: int | None = None,
     max_rounds: int = 100,
     stall: float = 0.0,
+    patience: int = 1,
     seed: int = 0,
     progress: Callable[[str, float, float], None] | None = None,
 ) -> TightenedBound:
@@ -483,17 +611,24 @@ def tightened_upper_bound(
     target : float, optional
         Stop as soon as the bound is below it (a branch-and-bound node
         whose bound falls below the incumbent + 1 is pruned).
-    cuts : TriangleCuts, optional
+    cuts : CliqueCuts, optional
         A warm start: the working set and multipliers of a related run.
     rank : int, optional
         Factor rank (default: ceil(sqrt(2 (n + active cuts))) + 1, at least
         V's, at most n).
     per_round : int, optional
         Triangles added per separation round (default 4n, at least 200).
+    sizes : tuple of int
+        The odd cliques separated: 3 (triangles, exactly), 5 and 7
+        (pentagonal and heptagonal, greedily).
+    per_clique : int, optional
+        Pentagonal and heptagonal cuts added per round, each (default n, at
+        least 50).
     max_rounds : int
     stall : float
-        With a ``target``: stop once a round lowers the bound by less than
-        ``stall`` times its distance to the target.
+        With a ``target``: stop once ``patience`` rounds lowered the best
+        bound by less than ``stall`` times its distance to the target.
+    patience : int
     seed : int
         For the columns added to V when its rank is raised.
     progress : callable, optional
@@ -516,7 +651,11 @@ def tightened_upper_bound(
     scale = max(float(np.sum(np.abs(W))) / max(n, 1), 1e-12)  # mean |weighted degree|
     rho = rho0 = RHO * scale / n ** 0.5
     per_round = per_round or max(200, 4 * n)
-    cuts = TriangleCuts.empty() if cuts is None else cuts
+    cuts = CliqueCuts.empty() if cuts is None else cuts
+    per_clique = per_clique or max(50, n)
+    sizes = tuple(sizes)
+    if not set(sizes) <= {3, 5, 7} or 3 not in sizes:
+        raise OptionError(f"The 'sizes' parameter must hold 3 and may hold 5 and 7. Got {sizes!r} instead.")
     V = np.asarray(V, dtype=np.float64)
     V = V / np.linalg.norm(V, axis=1, keepdims=True)
     rng = np.random.default_rng(seed)
@@ -529,10 +668,11 @@ def tightened_upper_bound(
         U = np.hstack([V, extra])
         return U / np.linalg.norm(U, axis=1, keepdims=True)
 
-    best, shift, margin, _ = triangle_bound(W, V, cuts)
+    best, shift, margin, _ = clique_bound(W, V, cuts)
     best_cuts, best_V, best_shift, best_margin = cuts, V, shift, margin
     begin = best if start_bound is None else min(start_bound, best)
     history = [best]
+    bests = [best]
     rounds = separated = 0
     worst = math.inf
     stop = "converged"
@@ -547,9 +687,12 @@ def tightened_upper_bound(
                 stop = "time_limit"
                 break
             new, _ = separate_triangles(V @ V.T, per_round)
+            for size in sizes:
+                if size > 3:
+                    new = new.joined(separate_cliques(V, size, per_clique)[0])
             if len(new):
-                fresh = ~np.isin(new.keys(n), cuts.keys(n))
-                new = new.take(fresh)
+                have = set(cuts.keys())
+                new = new.take(np.array([key not in have for key in new.keys()], dtype=bool))
             if len(new) == 0 and worst < VIOLATION_TOL:
                 stop = "no_violation"
                 break
@@ -557,27 +700,27 @@ def tightened_upper_bound(
             separated += len(new)
             rounds += 1
             V = raise_rank(V, rank or int(math.ceil(math.sqrt(2 * (n + np.sum(cuts.gamma > 0) + len(new))))) + 1)
-            flat, coef = cuts.pairs(n)
-            gamma = cuts.gamma
+            pairs = cuts.pairs(n)
             worst = math.inf
             for _ in range(ALM_STEPS):
-                V = _inner_solve(Q, V, flat, coef, gamma, rho, max_iter=INNER_ITERS, gtol=1e-7 * scale)
-                gamma = _updated_gamma(V, flat, coef, gamma, rho)
-                cuts = replace(cuts, gamma=gamma)
-                before, worst = worst, float(np.max(_violation(V, cuts), initial=0.0))
+                V = _inner_solve(Q, V, pairs, cuts.gamma, rho, max_iter=INNER_ITERS, gtol=1e-7 * scale)
+                cuts = replace(cuts, gamma=_updated_gamma(V, cuts, rho))
+                before, worst = worst, float(np.max(cuts.violation(V), initial=0.0))
                 if worst > RHO_STEP * before and rho < RHO_MAX * rho0:
                     rho *= 2.0  # the multipliers alone are not closing the violations fast enough
                 if time.monotonic() > deadline:
                     break
-            keep = (cuts.gamma > 0) | (_violation(V, cuts) > -1e-3)
+            keep = (cuts.gamma > 0) | (cuts.violation(V) > -1e-3)
             cuts = cuts.take(keep)
-            ub, shift, margin, _ = triangle_bound(W, V, cuts)
+            ub, shift, margin, _ = clique_bound(W, V, cuts)
             history.append(ub)
             if ub < best:
                 best, best_cuts, best_V, best_shift, best_margin = ub, cuts, V, shift, margin
             if progress is not None:
                 progress("tighten", time.monotonic() - start, time_limit)
-            if target is not None and stall and best >= target and history[-2] - ub < stall * (ub - target):
+            bests.append(best)
+            if (target is not None and stall and len(bests) > patience
+                    and bests[-1 - patience] - best < stall * (best - target)):
                 stop = "stalled"  # far from the target and slow to approach it: a branch-and-bound node branches
                 break
     except KeyboardInterrupt:  # the best bound so far is verified: hand it back
