@@ -26,6 +26,13 @@ def random_pm1(n: int = 120, p: float = 0.08, seed: int = 7) -> None:
     (HERE / f"gnp{n}_pm1.rudy").write_text(f"{n} {len(edges)}\n" + body)
 
 
+def g05(n: int = 60, seed: int = 1) -> None:
+    """A dense G(n, 1/2) with unit weights, as rudy's g05 instances of the Max-Cut literature (rudy format)."""
+    edges = sorted(nx.gnp_random_graph(n, 0.5, seed=seed).edges())
+    body = "".join(f"{u + 1} {v + 1} 1\n" for u, v in edges)
+    (HERE / f"g05_{n}.rudy").write_text(f"{n} {len(edges)}\n" + body)
+
+
 def torus(rows: int = 10, cols: int = 12) -> None:
     """A toroidal grid in Matrix Market coordinate format (symmetric, lower triangle)."""
     g = nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, cols, periodic=True), ordering="sorted")
@@ -50,5 +57,6 @@ def cities() -> None:
 if __name__ == "__main__":
     karate()
     random_pm1()
+    g05()
     torus()
     cities()

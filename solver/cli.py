@@ -123,8 +123,9 @@ def _check_writable(path: Optional[Path], option: str) -> None:
         raise InputError(f"{option}: the folder does not exist", path=path)
 
 
-TIGHTEN_HELP = ("Tighten the upper bound with triangle inequalities for at most SECONDS (it stops once the cut is "
-                "proved optimal); 'auto': 3 s on graphs of at most 300 vertices; 'off'. Up to 3000 vertices.")
+TIGHTEN_HELP = ("Tighten the upper bound with triangle, pentagonal and heptagonal inequalities for at most SECONDS "
+                "(it stops once the cut is proved optimal); 'auto': 10 rounds within 10 s on graphs of at most 300 "
+                "vertices; 'off'. Up to 3000 vertices. With --prove: the root's budget.")
 PROVE_HELP = ("Prove the cut optimal by branch and bound on the tightened bound (or improve it), until proved or "
               "--time-limit; without one it runs to the end (Ctrl-C stops it with the best cut and the global bound).")
 

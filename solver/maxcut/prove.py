@@ -55,6 +55,8 @@ STALL = 0.05
 #: The root stops once this many rounds together closed under STALL of its distance to the target: its
 #: bound oscillates from round to round as cuts enter and leave the working set.
 ROOT_PATIENCE = 3
+#: L-BFGS iterations per multiplier step in a child (it starts from its parent's factor and multipliers).
+NODE_INNER_ITERS = 150
 #: Seconds at most per node's tightening.
 NODE_SECONDS = 10.0
 #: Random hyperplanes each node rounds its vectors with, beside the derandomized rounding.
@@ -322,7 +324,8 @@ def prove_maxcut(
                     tb = tightened_upper_bound(child.W, np.delete(Vn, q, axis=0),
                                                time_limit=max(1e-3, min(NODE_SECONDS, left())),
                                                target=state.target() - child.constant, cuts=cuts.contracted(q, p, sgn),
-                                               max_rounds=NODE_ROUNDS, stall=STALL, seed=seed + state.nodes)
+                                               max_rounds=NODE_ROUNDS, stall=STALL, inner_iters=NODE_INNER_ITERS,
+                                               seed=seed + state.nodes)
                     state.offer(*_round_node(graph, child, tb.V, rng, seed + state.nodes))
                     # the child's cuts are a subset of the parent's: its bound is at most the parent's
                     state.evaluated(child, min(bound, child.constant + tb.upper_bound), tb.V, tb.cuts)

@@ -76,6 +76,9 @@ TIGHTEN_LIMIT = 3000
 K_MAX = 7
 _U = np.finfo(np.float64).eps / 2
 INNER_ITERS = 300
+EVAL_ITERS = 100
+#: Greedy clique searches start from about this many (vertex, partner) pairs (every pair on small graphs).
+CLIQUE_STARTS = 20000
 ALM_STEPS = 3
 RHO = 2.0
 RHO_STEP = 0.5
@@ -394,10 +397,11 @@ def separate_triangles(X: np.ndarray, count: int, *, tol: float = 1e-4) -> tuple
 
 
 def separate_cliques(V: np.ndarray, size: int, count: int, *, tol: float = 1e-4,
-                     branches: int = 4) -> tuple[CliqueCuts, np.ndarray]:
+                     branches: int | None = None) -> tuple[CliqueCuts, np.ndarray]:
     """Violated odd-clique inequalities ||sum_a s_a v_a||^2 >= 1 on ``size`` vertices, found greedily on V.
 
-    From every vertex and each of its ``branches`` partners of largest
+    From every vertex and each of its ``branches`` (default: about
+    CLIQUE_STARTS / n) partners of largest
     |<v_i, v_j>| (signed to shrink the sum), add the vertex and sign that
     shrink ||s||^2 most, until ``size`` vertices. A heuristic: it finds
     violated cuts, not all of them. Returns at most ``count``, most violated
@@ -408,7 +412,7 @@ def separate_cliques(V: np.ndarray, size: int, count: int, *, tol: float = 1e-4,
         return CliqueCuts.empty(), np.zeros(0)
     G = _mm(V, V.T)
     np.fill_diagonal(G, 0.0)
-    b = min(branches, n - 1)
+    b = min(branches or max(4, CLIQUE_STARTS // n), n - 1)
     partner = np.argsort(-np.abs(G), axis=1, kind="stable")[:, :b]
     first = np.repeat(np.arange(n), b)
     second = partner.ravel()
@@ -486,18 +490,27 @@ def clique_bound(W: np.ndarray, V: np.ndarray, cuts: CliqueCuts) -> tuple[float,
 
 def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray, rho: float, *, max_iter: int,
                  gtol: float) -> np.ndarray:
-    """Maximize the augmented Lagrangian over unit-row V (L-BFGS on U, V = rows of U normalized)."""
+    """Maximize the augmented Lagrangian over unit-row V (L-BFGS on U, V = rows of U normalized).
+
+    ``rho = 0``: the Lagrangian itself, <C(gamma), V V^T>, multipliers fixed; its maximizer gives the dual
+    vector y that makes the bound of these multipliers tight.
+    """
     n, p = V.shape
+    fixed = _cost(Q, pairs, gamma) if rho == 0 else None
 
     def fun(u):
         U = u.reshape(n, p)
         norms = np.sqrt(np.sum(U * U, axis=1))
         Vn = U / norms[:, None]
-        X = _mm(Vn, Vn.T)
-        theta = np.maximum(0.0, gamma - rho * pairs.h(X)) if len(gamma) else gamma
-        C = _cost(Q, pairs, theta)
-        CV = _mm(C, Vn)
-        f = float(np.sum(Q * X)) - float(np.sum(theta * theta - gamma * gamma)) / (2 * rho)
+        if fixed is not None:
+            CV = _mm(fixed, Vn)
+            f = float(np.sum(CV * Vn))
+        else:
+            X = _mm(Vn, Vn.T)
+            theta = np.maximum(0.0, gamma - rho * pairs.h(X)) if len(gamma) else gamma
+            C = _cost(Q, pairs, theta)
+            CV = _mm(C, Vn)
+            f = float(np.sum(Q * X)) - float(np.sum(theta * theta - gamma * gamma)) / (2 * rho)
         G = 2.0 * CV
         G -= np.sum(G * Vn, axis=1)[:, None] * Vn
         G /= norms[:, None]
@@ -581,6 +594,7 @@ def tightened_upper_bound(
     max_rounds: int = 100,
     stall: float = 0.0,
     patience: int = 1,
+    inner_iters: int = INNER_ITERS,
     seed: int = 0,
     progress: Callable[[str, float, float], None] | None = None,
 ) -> TightenedBound:
@@ -629,6 +643,8 @@ def tightened_upper_bound(
         With a ``target``: stop once ``patience`` rounds lowered the best
         bound by less than ``stall`` times its distance to the target.
     patience : int
+    inner_iters : int
+        L-BFGS iterations per multiplier step.
     seed : int
         For the columns added to V when its rank is raised.
     progress : callable, optional
@@ -668,7 +684,13 @@ def tightened_upper_bound(
         U = np.hstack([V, extra])
         return U / np.linalg.norm(U, axis=1, keepdims=True)
 
-    best, shift, margin, _ = clique_bound(W, V, cuts)
+    def evaluate(V, cuts):
+        """The bound of these multipliers, with y from the Lagrangian's maximizer near V."""
+        if len(cuts):
+            V = _inner_solve(Q, V, cuts.pairs(n), cuts.gamma, 0.0, max_iter=EVAL_ITERS, gtol=1e-7 * scale)
+        return (*clique_bound(W, V, cuts)[:3], V)
+
+    best, shift, margin, V = evaluate(V, cuts)
     best_cuts, best_V, best_shift, best_margin = cuts, V, shift, margin
     begin = best if start_bound is None else min(start_bound, best)
     history = [best]
@@ -703,7 +725,7 @@ def tightened_upper_bound(
             pairs = cuts.pairs(n)
             worst = math.inf
             for _ in range(ALM_STEPS):
-                V = _inner_solve(Q, V, pairs, cuts.gamma, rho, max_iter=INNER_ITERS, gtol=1e-7 * scale)
+                V = _inner_solve(Q, V, pairs, cuts.gamma, rho, max_iter=inner_iters, gtol=1e-7 * scale)
                 cuts = replace(cuts, gamma=_updated_gamma(V, cuts, rho))
                 before, worst = worst, float(np.max(cuts.violation(V), initial=0.0))
                 if worst > RHO_STEP * before and rho < RHO_MAX * rho0:
@@ -712,10 +734,10 @@ def tightened_upper_bound(
                     break
             keep = (cuts.gamma > 0) | (cuts.violation(V) > -1e-3)
             cuts = cuts.take(keep)
-            ub, shift, margin, _ = clique_bound(W, V, cuts)
+            ub, shift, margin, V_eval = evaluate(V, cuts)
             history.append(ub)
             if ub < best:
-                best, best_cuts, best_V, best_shift, best_margin = ub, cuts, V, shift, margin
+                best, best_cuts, best_V, best_shift, best_margin = ub, cuts, V_eval, shift, margin
             if progress is not None:
                 progress("tighten", time.monotonic() - start, time_limit)
             bests.append(best)
