@@ -28,7 +28,7 @@ from solver.benchmark.instances import GENERATED_FAMILIES, generate_graph, gset_
 from solver.core.device import thread_budget  # noqa: E402
 from solver.maxcut import solve_maxcut  # noqa: E402
 from solver.maxcut.prove import prove_maxcut  # noqa: E402
-from solver.maxcut.tighten import tightened_upper_bound  # noqa: E402
+from solver.maxcut.tighten import dense_work, tightened_upper_bound  # noqa: E402
 
 
 def _graph(name: str, gset: Path):
@@ -44,7 +44,7 @@ def _pct(bound: float, cut: float) -> float:
 def main() -> None:
     ap = gset_parser(__doc__)
     mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--tighten", type=float, help="seconds of triangle tightening (no branching)")
+    mode.add_argument("--tighten", type=float, help="seconds of clique tightening (no branching)")
     mode.add_argument("--prove", type=float, help="seconds of branch and bound at most")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help="output path without extension")
@@ -59,7 +59,7 @@ def main() -> None:
                "sdp_bound": round(basic, 3), "sdp_gap_pct": _pct(basic, cut), "solve_s": round(res.seconds["total"], 2)}
         if args.tighten is not None:
             t = time.monotonic()
-            with thread_budget(0):
+            with thread_budget(dense_work(g.n)):
                 tb = tightened_upper_bound(g, res.sdp.V, time_limit=args.tighten, start_bound=basic,
                                            max_rounds=10 ** 9, seed=args.seed)
             d = tb.to_dict(cut)

@@ -175,10 +175,14 @@ def _bound_rows(table: Table, cert: dict) -> None:
         tb = pr["root_tighten"]
     if tb is not None and cert["upper_bound"] < cert["basic_upper_bound"]:
         closed = "" if tb["gap_closed"] is None else f", {100 * tb['gap_closed']:.0f}% of the SDP gap closed"
-        how = (f"SDP + {tb['active_cuts']:,} triangle inequalities, verified by Cholesky{closed} "
-               f"(SDP alone {_fmt(cert['basic_upper_bound'], 3)})")
+        by = tb.get("active_by_size", {})
+        kinds = ", ".join(f"{by[k]:,} {name}" for k, name in (("3", "triangle"), ("5", "pentagonal"),
+                                                              ("7", "heptagonal")) if by.get(k))
+        how = (f"SDP + {tb['active_cuts']:,} clique inequalities ({kinds or 'none active'}), verified by "
+               f"Cholesky{closed} (SDP alone {_fmt(cert['basic_upper_bound'], 3)})")
     if pr is not None:
-        how = f"branch and bound: {pr['nodes']:,} nodes, {pr['open_nodes']:,} open; root " + how
+        nodes = f"{pr['nodes']:,} node" + ("s" if pr["nodes"] != 1 else "")
+        how = f"branch and bound: {nodes}, {pr['open_nodes']:,} open; root " + how
     table.add_row("upper bound", _fmt(cert["upper_bound"], 3), how)
     if cert.get("proved_optimal"):
         table.add_row("optimal", "proved", pr["prune_rule"] if pr is not None else "floor(bound) <= cut")

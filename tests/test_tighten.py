@@ -36,6 +36,12 @@ def _gram(n: int, p: int, seed: int) -> np.ndarray:
     return V
 
 
+def _solved(g: Graph) -> tuple[float, np.ndarray, float]:
+    """Brute-force optimum, the SDP factor and the basic bound."""
+    V = burer_monteiro(g, device="cpu", seed=0).V
+    return brute_force_maxcut(g), V, dual_upper_bound(g, V).upper_bound
+
+
 def _all_cuts(n: int) -> np.ndarray:
     return np.array(list(itertools.product([-1.0, 1.0], repeat=n)))
 
@@ -93,9 +99,7 @@ def test_clique_bound_is_valid_for_any_multipliers(seed):
 @pytest.mark.parametrize("seed,weights", [(0, "signed"), (1, "signed"), (2, "unit"), (3, "positive")])
 def test_tightened_bound_between_optimum_and_basic_bound(seed, weights):
     g = random_graph(13, 0.7, seed, weights=weights)
-    opt = brute_force_maxcut(g)
-    V = burer_monteiro(g, device="cpu", seed=0).V
-    basic = dual_upper_bound(g, V).upper_bound
+    opt, V, basic = _solved(g)
     tb = tightened_upper_bound(g, V, time_limit=20.0, start_bound=basic)
     assert opt - 1e-9 <= tb.upper_bound <= basic + 1e-9
     assert tb.start_bound == basic
@@ -169,9 +173,7 @@ def test_contracted_cuts_keep_their_value_on_the_child(seed):
 def test_proof_equals_brute_force(seed, weights):
     """From the worst incumbent (every vertex on one side) the search must find and prove the optimum."""
     g = random_graph(14, 0.6, seed, weights=weights)
-    opt = brute_force_maxcut(g)
-    V = burer_monteiro(g, device="cpu", seed=0).V
-    basic = dual_upper_bound(g, V).upper_bound
+    opt, V, basic = _solved(g)
     pr = prove_maxcut(g, np.zeros(g.n, dtype=bool), V, root_bound=basic, time_limit=120.0, seed=seed)
     assert pr.status == "optimal" and pr.proved_optimal
     assert pr.cut_value == pytest.approx(opt, abs=1e-9)
@@ -184,11 +186,29 @@ def test_proof_equals_brute_force(seed, weights):
 
 def test_stopped_search_still_bounds_the_optimum():
     g = random_graph(16, 0.5, 7, weights="signed")
-    opt = brute_force_maxcut(g)
-    V = burer_monteiro(g, device="cpu", seed=0).V
-    basic = dual_upper_bound(g, V).upper_bound
+    opt, V, basic = _solved(g)
     pr = prove_maxcut(g, np.zeros(g.n, dtype=bool), V, root_bound=basic, node_limit=2, root_time=0.05)
     assert pr.global_upper_bound >= opt - 1e-9
     assert pr.cut_value <= opt + 1e-9
     if not pr.proved_optimal:
         assert pr.status == "node_limit" and pr.open_nodes > 0
+
+
+@pytest.mark.parametrize("size", [5, 7])
+def test_clique_separation_reports_true_violations(size):
+    """Every greedy cut is an odd set with signs, violated by exactly the amount reported, and found once."""
+    V = _gram(12, 2, size)  # rank 2: far from any cut, many violated cliques
+    X = V @ V.T
+    found, viol = separate_cliques(V, size, 1000, tol=1e-9)
+    assert len(found) > 0 and np.all(found.sizes == size) and np.all(np.diff(viol) <= 0)
+    assert len(set(found.keys())) == len(found)
+    for verts, signs, v in zip(found.verts, found.signs, viol):
+        members, s = verts[:size], signs[:size]
+        assert len(set(members.tolist())) == size and s[0] == 1 and np.all(np.diff(members) > 0)
+        lhs = (size - 1) / 2 + sum(s[a] * s[b] * X[members[a], members[b]]
+                                   for a, b in itertools.combinations(range(size), 2))
+        assert -lhs == pytest.approx(v, abs=1e-12) and v > 0
+    assert np.allclose(found.violation(V), viol)
+    # an exact cut x x^T violates none of them
+    x = np.where(np.random.default_rng(0).random(12) < 0.5, 1.0, -1.0)
+    assert np.all(found.violation(x[:, None]) <= 0)

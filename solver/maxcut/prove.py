@@ -44,7 +44,7 @@ from ..errors import OptionError
 from ..graph import Graph
 from .derandomize import derandomize
 from .local_search import one_flip_local_search
-from .tighten import TIGHTEN_LIMIT, TightenedBound, CliqueCuts, dense_weights, tightened_upper_bound
+from .tighten import TIGHTEN_LIMIT, CliqueCuts, TightenedBound, dense_weights, dense_work, tightened_upper_bound
 
 __all__ = ["Node", "ProofResult", "contract", "prove_maxcut"]
 
@@ -287,7 +287,7 @@ def prove_maxcut(
     rt = None
     t_root = time.monotonic()
     t_branch = None
-    with thread_budget(0):
+    with thread_budget(dense_work(n)):
         try:
             root = Node.root(graph)
             rt = tightened_upper_bound(root.W, V, time_limit=max(1e-3, min(root_time, left())),

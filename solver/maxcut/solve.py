@@ -28,7 +28,7 @@ from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, HeadStart, ImprovementResult, default_time_cap, improve_cut
 from .prove import ProofResult, prove_maxcut
-from .tighten import TIGHTEN_LIMIT, TightenedBound, tightened_upper_bound
+from .tighten import TIGHTEN_LIMIT, TightenedBound, dense_work, tightened_upper_bound
 from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
@@ -676,7 +676,7 @@ def tighten_or_prove(graph: Graph, sides: np.ndarray, V: np.ndarray, basic_bound
         root_time = None if tighten is None or tighten.auto else tighten.seconds
         return None, prove_maxcut(graph, sides, V, root_bound=basic_bound, time_limit=left, root_time=root_time,
                                   seed=seed, progress=progress)
-    with thread_budget(0):
+    with thread_budget(dense_work(graph.n)):
         return tightened_upper_bound(graph, V, time_limit=tighten.seconds if left is None else min(tighten.seconds, left),
                                      max_rounds=tighten.rounds, start_bound=basic_bound,
                                      target=_prune_target(graph, cut), seed=seed, progress=progress), None

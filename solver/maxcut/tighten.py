@@ -64,8 +64,8 @@ from ..errors import OptionError
 from ..graph import Graph
 from .bound import verified_psd_shift
 
-__all__ = ["TIGHTEN_LIMIT", "TightenedBound", "CliqueCuts", "dense_weights", "separate_triangles",
-           "tightened_upper_bound", "clique_bound"]
+__all__ = ["TIGHTEN_LIMIT", "CliqueCuts", "TightenedBound", "clique_bound", "dense_weights", "dense_work",
+           "separate_cliques", "separate_triangles", "tightened_upper_bound"]
 
 #: Largest graph the tightening takes: it works on dense n x n matrices
 #: (X = V V^T, the cost, its Cholesky factor) and separates over all triples.
@@ -301,6 +301,12 @@ class TightenedBound:
             "seconds": self.seconds,
             "stop": self.stop,
         }
+
+
+def dense_work(n: int) -> float:
+    """Flops of one n x n x p product at the rank the tightening reaches (about sqrt(20 n)): the size
+    :func:`~solver.core.device.thread_budget` weighs to decide whether torch may use every core."""
+    return float(n) * n * math.sqrt(20.0 * n)
 
 
 def dense_weights(graph: Graph) -> np.ndarray:
