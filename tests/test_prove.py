@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from solver.cli import app
 from solver.graph import Graph
+from solver.io import read_graph
 from solver.maxcut import burer_monteiro, dual_upper_bound
 from solver.maxcut.prove import prove_maxcut
 from solver.maxcut.solve import solve_maxcut
@@ -98,3 +99,23 @@ def test_tighten_off_leaves_the_basic_bound():
     cert = solve_maxcut(g, device="cpu", seed=0, tighten="off", improve=False).certificate()
     assert cert["tighten"] is None and cert["proof"] is None
     assert cert["upper_bound"] == cert["basic_upper_bound"]
+
+
+def test_a_proof_stopped_by_the_clock_marks_the_run(monkeypatch):
+    """The run's status says time_limit when the search ended by the clock (a stand-in ends it at once)."""
+    import dataclasses
+
+    import solver.maxcut.solve as solve_module
+
+    real = solve_module.prove_maxcut
+
+    def stopped(*args, **kwargs):
+        kwargs["node_limit"] = 1
+        return dataclasses.replace(real(*args, **kwargs), status="time_limit", proved_optimal=False)
+
+    monkeypatch.setattr(solve_module, "prove_maxcut", stopped)
+    g = read_graph(DATA / "g05_60.rudy")  # the SDP bound alone leaves 10 units: the search runs
+    res = solve_maxcut(g, device="cpu", seed=0, prove=True, improve=False)
+    assert res.proof is not None and res.bound.upper_bound > res.cut_value + 1
+    assert res.status == "time_limit" and res.certificate()["proof"]["status"] == "time_limit"
+    assert res.upper_bound >= res.cut_value

@@ -212,3 +212,4 @@ def test_clique_separation_reports_true_violations(size):
     # an exact cut x x^T violates none of them
     x = np.where(np.random.default_rng(0).random(12) < 0.5, 1.0, -1.0)
     assert np.all(found.violation(x[:, None]) <= 0)
+

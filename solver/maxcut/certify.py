@@ -24,7 +24,7 @@ from .bound import BoundResult
 from .objective import EdgeData, gw_expected_cut
 from .sdp import SDPResult
 from .prove import ProofResult
-from .solve import (_best_bound, bound_certificate, check_run_options, peak_memory_mib, relax_and_bound,
+from .solve import (_best_bound, bound_certificate, check_run_options, peak_memory_mib, relax_and_bound, run_status,
                     tighten_budget, tighten_or_prove)
 from .tighten import TightenedBound
 
@@ -235,8 +235,8 @@ def certify_cut(
             notes.append(f"prove: the given cut is not optimal: a cut of {proof.cut_value:g} exists")
     elif tightened is not None:
         seconds["tighten"] = time.monotonic() - t
-    if (proof is not None and proof.status == "interrupted") or (tightened is not None and tightened.stop == "interrupted"):
-        status = "interrupted"
+    status = run_status(status, None if proof is None else proof.status,
+                        "interrupted" if tightened is not None and tightened.stop == "interrupted" else None)
     seconds["total"] = time.monotonic() - start
     return CertifiedCut(graph, s, cut, relax.sdp, relax.bound, gw, seconds, seed, str(dev),
                         str(dt).replace("torch.", ""), status, assignment, tuple(notes), peak_memory_mib(),

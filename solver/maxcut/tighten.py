@@ -56,9 +56,9 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
+import scipy.sparse
 import torch
 
-from ..core.device import thread_budget
 from ..core.jit import jit
 from ..errors import OptionError
 from ..graph import Graph
@@ -218,10 +218,6 @@ class _Pairs:
     cut: np.ndarray
     rhs: np.ndarray
     count: int
-
-    def h(self, X: np.ndarray) -> np.ndarray:
-        """h_t(X) = rhs_t + sum of coef X over the cut's pairs."""
-        return self.rhs + np.bincount(self.cut, weights=self.coef * X.ravel()[self.upper], minlength=self.count)
 
     def matrix(self, n: int, gamma: np.ndarray) -> np.ndarray:
         """sum_t gamma_t B_t (coef / 2 at both entries of every pair)."""
@@ -503,6 +499,12 @@ def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray,
     """
     n, p = V.shape
     fixed = _cost(Q, pairs, gamma) if rho == 0 else None
+    if fixed is None and len(gamma):
+        # the cuts as sparse operators: h(X) = rhs + A vec(X), sum_t theta_t B_t = unvec(M theta)
+        A = scipy.sparse.csr_matrix((pairs.coef, (pairs.cut, pairs.upper)), shape=(pairs.count, n * n))
+        half = 0.5 * np.concatenate([pairs.coef, pairs.coef])
+        M = scipy.sparse.csr_matrix((half, (np.concatenate([pairs.upper, pairs.lower]),
+                                            np.concatenate([pairs.cut, pairs.cut]))), shape=(n * n, pairs.count))
 
     def fun(u):
         U = u.reshape(n, p)
@@ -513,8 +515,11 @@ def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray,
             f = float(np.sum(CV * Vn))
         else:
             X = _mm(Vn, Vn.T)
-            theta = np.maximum(0.0, gamma - rho * pairs.h(X)) if len(gamma) else gamma
-            C = _cost(Q, pairs, theta)
+            if len(gamma):
+                theta = np.maximum(0.0, gamma - rho * (pairs.rhs + A @ X.ravel()))
+                C = Q + (M @ theta).reshape(n, n)
+            else:
+                theta, C = gamma, Q
             CV = _mm(C, Vn)
             f = float(np.sum(Q * X)) - float(np.sum(theta * theta - gamma * gamma)) / (2 * rho)
         G = 2.0 * CV
@@ -604,16 +609,17 @@ def tightened_upper_bound(
     seed: int = 0,
     progress: Callable[[str, float, float], None] | None = None,
 ) -> TightenedBound:
-    """Tighten the SDP bound of a MAX-CUT instance with triangle inequalities, within ``time_limit`` seconds.
+    """Tighten the SDP bound of a MAX-CUT instance with odd-clique inequalities, within ``time_limit`` seconds.
 
     Pseudocode::
 
         gamma = 0, working set = cuts (a warm start) or empty
         repeat
-            add the per_round most violated triangles of V V^T
+            add the per_round most violated triangles of V V^T, and per_clique pentagonal and heptagonal ones
             for 3 multiplier steps: V = argmax augmented Lagrangian; gamma = max(0, gamma - rho h(V))
             drop cuts with gamma = 0 that V satisfies with slack
-            bound = verified sum(gamma) + sum(y) + n shift   (valid for every gamma >= 0)
+            V' = argmax of the Lagrangian <C(gamma), V V^T> from V
+            bound = verified sum(gamma r) + sum(y(V')) + n shift   (valid for every gamma >= 0)
         until the time is up, the bound is below ``target``, or it stalls
 
     Parameters
