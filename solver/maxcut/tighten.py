@@ -75,14 +75,19 @@ TIGHTEN_LIMIT = 3000
 #: search on the factor.
 K_MAX = 7
 _U = np.finfo(np.float64).eps / 2
+#: L-BFGS iterations per multiplier step, and multiplier steps per separation round.
 INNER_ITERS = 300
+ALM_STEPS = 3
+#: L-BFGS iterations of the fixed-multiplier solve a bound is read at (warm-started, it needs few).
 EVAL_ITERS = 100
 #: Greedy clique searches start from about this many (vertex, partner) pairs (every pair on small graphs).
 CLIQUE_STARTS = 20000
-ALM_STEPS = 3
+#: Penalty: RHO times the mean |weighted degree| / sqrt(n) at first, doubled while the worst violation
+#: shrinks by less than RHO_STEP per step, up to RHO_MAX times the start.
 RHO = 2.0
 RHO_STEP = 0.5
 RHO_MAX = 16.0
+#: A triangle violated by less than this counts as met (the round loop ends when none is violated more).
 VIOLATION_TOL = 1e-4
 
 
