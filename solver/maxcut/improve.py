@@ -648,12 +648,11 @@ def improve_cut(
     try:
         team.phase_start = start
         team.target = math.inf if target is None else float(target)
-        team.progress = progress
         team.submit(0, graph, sides, seed=seed, start_kind="given", **options)
         if head_start is None:
             for i in range(1, workers):
                 team.submit(i, graph, sides, seed=chain_seed(seed, i), start_kind="given", **options)
-        return replace(team.join(), warmup_seconds=warmup)
+        return replace(team.join(progress), warmup_seconds=warmup)
     finally:
         team.close()
 
@@ -712,11 +711,14 @@ class _Team:
         self._best = -math.inf
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="derand-improve")
+        # gated chains wait for join: none reports progress (or is Ctrl-C'd) while the caller still starts threads
+        self._go = threading.Event()
 
     def submit(self, chain: int, graph: Graph, sides: np.ndarray, *, seed: int, start_kind: str, warm: bool = False,
-               **options) -> None:
+               gated: bool = True, **options) -> None:
         """Start search ``chain`` from ``sides``; its clock starts at ``options["start"]``. ``warm``: the thread
-        first compiles the kernels or loads them (:func:`_warm_up`), off the caller's thread."""
+        first compiles the kernels or loads them (:func:`_warm_up`), off the caller's thread. ``gated``: the
+        search waits for :meth:`join` (a head start's chains are not gated: they run before it)."""
         begun = options["start"]
 
         def report(spent: int, budget: int, cut: float) -> None:  # on the phase's clock, with the best of all chains
@@ -731,19 +733,24 @@ class _Team:
         def run() -> ImprovementResult:
             if warm:
                 _warm_up()
+            if gated:
+                self._go.wait()
             return _chain(graph, sides, seed=seed, progress=report, halt=self.halt, **options)
 
         self.chains[chain] = (seed, start_kind, begun, self._pool.submit(run))
 
-    def join(self) -> ImprovementResult:
-        """Wait for every chain (chain 0 ending by the clock halts the rest); the best cut, ties to the lowest chain."""
-        with self._lock:
-            if self._best >= self.target:
-                self.halt.set()
+    def join(self, progress: PhaseProgress | None = None) -> ImprovementResult:
+        """Release the gated chains and wait for every chain (chain 0 ending by the clock halts the rest); the best
+        cut, ties to the lowest chain. ``progress`` gets the chains' reports from now on."""
         order = sorted(self.chains)
         futures = [self.chains[i][3] for i in order]
         interrupted = False
         try:
+            with self._lock:
+                self.progress = progress
+                if self._best >= self.target:
+                    self.halt.set()
+            self._go.set()
             while not all(f.done() for f in futures):
                 wait(futures, timeout=0.1)  # short waits: Ctrl-C reaches the main thread between them
                 if futures[0].done() and futures[0].result().stop in ("time", "target"):
@@ -772,6 +779,7 @@ class _Team:
     def close(self) -> None:
         """Halt every chain and wait for its threads (within one kernel call, about 20 ms)."""
         self.halt.set()
+        self._go.set()
         self._pool.shutdown(wait=True)
 
 
@@ -827,7 +835,7 @@ class HeadStart:
         seeds = [chain_seed(seed, i) for i in range(1, workers)]
         self.starts = [np.random.default_rng([s, 1]).random(graph.n) < 0.5 for s in seeds]
         for i, (s, sides) in enumerate(zip(seeds, self.starts), 1):
-            self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba,
+            self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba, gated=False,
                              method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
                              sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
                              start=start, tuning=None)
