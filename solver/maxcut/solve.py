@@ -642,8 +642,8 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
         if proof is not None:
             seconds["prove"] = time.monotonic() - t
             notes.extend(proof.notes)
-            if proof.status in ("interrupted", "time_limit"):  # the run's clock or Ctrl-C ended the search
-                polish_status = proof.status if polish_status != "interrupted" else polish_status
+            if proof.status in ("interrupted", "time_limit") and polish_status != "interrupted":
+                polish_status = proof.status  # the run's clock or Ctrl-C ended the search
             if proof.cut_value > cut:
                 best_found = time.monotonic() - start
                 sides, cut = proof.sides, proof.cut_value

@@ -126,7 +126,7 @@ class CliqueCuts:
         return cls(verts, signs, np.zeros(len(i)) if gamma is None else np.asarray(gamma, dtype=np.float64))
 
     @classmethod
-    def from_sets(cls, members: np.ndarray, signs: np.ndarray) -> "CliqueCuts":
+    def from_sets(cls, members: np.ndarray, signs: np.ndarray, gamma: np.ndarray | None = None) -> "CliqueCuts":
         """Cuts from rows of vertices and signs (any order, k columns, k odd), put in canonical form."""
         order = np.argsort(members, axis=1, kind="stable")
         members = np.take_along_axis(members, order, 1)
@@ -136,7 +136,7 @@ class CliqueCuts:
         verts[:, :k] = members
         s = np.zeros((T, K_MAX))
         s[:, :k] = signs
-        return cls(verts.astype(np.int64), s, np.zeros(T))
+        return cls(verts.astype(np.int64), s, np.zeros(T) if gamma is None else np.asarray(gamma, dtype=np.float64))
 
     def __len__(self) -> int:
         return len(self.gamma)
@@ -181,14 +181,10 @@ class CliqueCuts:
         signs[hit] *= sign if sign is not None else 1
         verts[verts == drop] = into
         k = np.count_nonzero(signs, axis=1)
-        parts = []
+        out = CliqueCuts.empty()
         for size in np.unique(k):
             rows = k == size
-            moved = CliqueCuts.from_sets(verts[rows, :size], signs[rows, :size])
-            parts.append(CliqueCuts(moved.verts, moved.signs, c.gamma[rows]))
-        out = CliqueCuts.empty()
-        for part in parts:
-            out = out.joined(part)
+            out = out.joined(CliqueCuts.from_sets(verts[rows, :size], signs[rows, :size], c.gamma[rows]))
         return CliqueCuts(out.verts - (out.verts > drop), out.signs, out.gamma)
 
     def pairs(self, n: int) -> "_Pairs":
