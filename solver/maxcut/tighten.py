@@ -177,9 +177,9 @@ class CliqueCuts:
             keep = ~(on_drop & np.any(self.verts == into, axis=1))
         c = self.take(keep)
         verts, signs = c.verts.copy(), c.signs.copy()
-        hit = (verts == drop) & (signs != 0)
-        signs[hit] *= sign if sign is not None else 1
-        verts[verts == drop] = into
+        on = verts == drop  # empty without a sign: no kept cut touches drop
+        signs[on] *= 1 if sign is None else sign
+        verts[on] = into
         k = np.count_nonzero(signs, axis=1)
         out = CliqueCuts.empty()
         for size in np.unique(k):
