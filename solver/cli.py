@@ -353,7 +353,7 @@ def _jl_table(cert: dict, title: str) -> Table:
     if cert.get("jl_min_dim"):
         table.add_row("JL bound", f"k >= {cert['jl_min_dim']:,}", "what Dasgupta-Gupta needs for this eps")
     if "derandomized" in cert:
-        table.add_row("derandomized D", f"{cert['derandomized']['distortion']:.4f}", "before the polish")
+        table.add_row("derandomized D", f"{cert['derandomized']['distortion']:.4f}", "before continuation and polish")
         g = cert["guarantee"]
         table.add_row("guarantee eps", f"{g['eps']:.4g}",
                       f"start bound {g['start_bound'] + g['reg_cost']:.3g} "
@@ -378,7 +378,8 @@ def jl_embed(
     points: Path = typer.Argument(..., help="Points: .npy, .npz, .csv or .txt (n rows, d columns).", show_default=False),
     dim: int = typer.Option(..., "--dim", "-k", help="Target dimension k.", show_default=False),
     key: Optional[str] = typer.Option(None, "--key", help="Array name inside an .npz (default: its only array)."),
-    eps: Optional[float] = typer.Option(None, "--eps", help="Target eps; without it eps is lowered by continuation."),
+    eps: Optional[float] = typer.Option(None, "--eps", help="Target eps of the derandomization; without it, the "
+                                        "smallest eps its Gaussian start certifies, then continuation and polish."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the n x k embedding (.npy, or .csv/.txt)."),
     matrix: Optional[Path] = typer.Option(None, "--matrix", "-m", help="Write the k x d map, to embed new points."),
     certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
@@ -388,7 +389,8 @@ def jl_embed(
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; returns the best certified map by then."),
     no_polish: bool = typer.Option(False, "--no-polish", help="Skip the minimax polish; output the derandomized map."),
-    baseline_draws: int = typer.Option(100, "--baseline-draws", help="Gaussian maps drawn for the baseline figures (0: none)."),
+    baseline_draws: Optional[int] = typer.Option(None, "--baseline-draws", help="Gaussian maps drawn for the baseline "
+                                                 "figures (default 100, fewer above 10,000 points; 0: none)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
 ) -> None:
     """Embed points in k dimensions with a derandomized Gaussian map and an exact distortion certificate."""
@@ -500,7 +502,8 @@ def certify_jl_command(
     embedding_key: Optional[str] = typer.Option(None, "--embedding-key", help="Array name inside the embedding's .npz."),
     certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
     json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
-    baseline_draws: int = typer.Option(100, "--baseline-draws", help="Gaussian maps drawn for the baseline figures (0: none)."),
+    baseline_draws: Optional[int] = typer.Option(None, "--baseline-draws", help="Gaussian maps drawn for the baseline "
+                                                 "figures (default 100, fewer above 10,000 points; 0: none)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the baseline draws."),
     device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary (errors and warnings still go to stderr)."),

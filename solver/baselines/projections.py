@@ -1,7 +1,8 @@
 """JL baselines: random projections, PCA, and a direct deterministic minimax.
 
-They share the problem's certificate (:mod:`solver.jl.distortion`) and never
-import the derandomization.
+They share the problem's pair machinery and certificate
+(:mod:`solver.jl.pairs`, :mod:`solver.jl.distortion`, :mod:`solver.jl.minimax`)
+and never import the derandomization.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..core.lbfgs import minimize_lbfgs
-from ..jl.distortion import PairGeometry, SmoothedDistortion, certify_embedding
+from ..jl.minimax import BULK_BETAS, ITERS_PER_BETA, SHARP_BETAS, minimax
 
 __all__ = ["gaussian_maps", "sparse_map", "pca_map", "minimax_map", "MinimaxResult"]
 
@@ -57,61 +57,44 @@ class MinimaxResult:
     start: str
     seconds: float
     history: tuple[tuple[float, float], ...]
+    status: str = "converged"
 
 
 def minimax_map(
     X: np.ndarray,
     M0: np.ndarray,
     *,
-    betas: tuple[float, ...] = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0),
-    iters_per_beta: int = 100,
+    bulk_betas: tuple[float, ...] = BULK_BETAS,
+    betas: tuple[float, ...] = SHARP_BETAS,
+    iters_per_beta: int = ITERS_PER_BETA,
     time_limit: float | None = None,
     device: torch.device | str = "cpu",
     start: str = "given",
     progress: Callable[[int, int, float], None] | None = None,
 ) -> MinimaxResult:
-    """Minimize the smoothed worst-case distortion directly, by L-BFGS.
+    """Minimize the smoothed worst-case distortion directly, by L-BFGS, from ``M0``.
 
-    The objective is (LSE_beta(log r) + LSE_beta(-log r)) / beta over all
-    pairs, the smooth max minus the smooth min of the log pair ratios; beta is
-    raised in steps, each stage starting from the last, by L-BFGS
-    (:func:`solver.core.lbfgs.minimize_lbfgs`). The best map by exact
-    certified distortion is returned (so the result is never worse than M0).
+    The objective is (LSE_beta(log r) + LSE_beta(-log r)) / beta, the smooth
+    max minus the smooth min of the log pair ratios, over a working set of
+    the extreme pairs that all-pairs scans keep enlarging; beta is raised in
+    steps (:func:`solver.jl.minimax.minimax`, the same machinery as derand's
+    polish). The best map by exact certified distortion is returned, so the
+    result is never worse than M0.
 
     Parameters
     ----------
     X : array (n, d)
     M0 : array (k, d)
         Starting map (a Gaussian draw, PCA, or any other).
-    betas : tuple of float
-        The sharpness schedule.
+    bulk_betas, betas : tuple of float
+        The sharpness schedule: over the bulk of the pairs, then over the working set.
     iters_per_beta : int
-        L-BFGS iterations per stage.
+        L-BFGS iterations per round.
     time_limit : float, optional
-        Seconds; stops between L-BFGS iterations.
+        Seconds; a round starts only when its certifying scan should end in time.
     """
     t0 = time.monotonic()
-    Xc = torch.as_tensor(np.asarray(X, dtype=np.float64) - np.mean(X, axis=0), device=device)
-    geometry = PairGeometry(Xc)
-    M = torch.as_tensor(np.array(M0, dtype=np.float64), device=device).clone()
-    best_M = np.array(M0, dtype=np.float64)
-    best_D = certify_embedding(X, X @ best_M.T, device=device).distortion
-    history = [(0.0, best_D)]
     deadline = None if time_limit is None else t0 + time_limit
-    total = len(betas)
-    for stage, beta in enumerate(betas):
-        objective = SmoothedDistortion(geometry, M.shape[0], beta)
-        res = minimize_lbfgs(objective.value_and_gradient, M.reshape(-1), max_iters=iters_per_beta,
-                             deadline=deadline)
-        M = res.x.view(M.shape)
-        cand = M.detach().cpu().numpy().copy()
-        if np.all(np.isfinite(cand)):
-            D = certify_embedding(X, X @ cand.T, device=device).distortion
-            if D < best_D:
-                best_D, best_M = D, cand
-        history.append((time.monotonic() - t0, best_D))
-        if progress is not None:
-            progress(stage + 1, total, best_D)
-        if deadline is not None and time.monotonic() > deadline:
-            break
-    return MinimaxResult(best_M, best_D, start, time.monotonic() - t0, tuple(history))
+    run = minimax(np.asarray(X, dtype=np.float64), M0, bulk_betas=bulk_betas, betas=betas, iters_per_beta=iters_per_beta,
+                  deadline=deadline, device=device, progress=progress)
+    return MinimaxResult(run.M, run.certificate.distortion, start, time.monotonic() - t0, run.history, run.status)

@@ -1,7 +1,7 @@
 """Derandomized Johnson-Lindenstrauss embeddings with exact distortion certificates."""
 
 from .certify import certify_jl
-from .distortion import DistortionCertificate, certify_embedding, jl_bound_eps, jl_min_dim
+from .distortion import DistortionCertificate, certify_embedding, jl_min_dim
 from .embed import JLResult, embed
 from .objective import best_moment_order, moment_polynomial, start_bound
 
@@ -12,7 +12,6 @@ __all__ = [
     "certify_embedding",
     "certify_jl",
     "embed",
-    "jl_bound_eps",
     "jl_min_dim",
     "moment_polynomial",
     "start_bound",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numpy as np
 import torch
@@ -10,26 +11,34 @@ import torch
 from .. import __version__
 from ..core.device import resolve_device
 from ..errors import InputError, check_option
-from .distortion import certify_embedding, jl_min_dim
+from .distortion import certify_embedding, certify_maps, jl_min_dim
 
 
-def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0,
-                     device: torch.device | str = "cpu") -> dict:
+def default_baseline_draws(n: int) -> int:
+    """Gaussian draws for the baseline figures: 100, fewer once one scan of all pairs is long (at least 5)."""
+    pairs = n * (n - 1) / 2
+    return int(min(100, max(5, 5e9 // max(pairs, 1))))
+
+
+def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0, device: torch.device | str = "cpu",
+                     duplicates: int | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> dict:
     """Certified distortion of the classical maps at dimension k: Gaussian (median and
-    best of ``draws``) and PCA."""
+    best of ``draws``) and PCA, all in one scan of the pairs."""
     from ..baselines.projections import gaussian_maps, pca_map  # baselines never import the method
 
     X64 = np.asarray(X, dtype=np.float64)
-    Ds = np.array([certify_embedding(X64, X64 @ G.T, device=device).distortion
-                   for G in gaussian_maps(X64.shape[1], k, draws, seed=seed + 1)])
-    pca = certify_embedding(X64, X64 @ pca_map(X64, k).T, device=device)
+    maps = gaussian_maps(X64.shape[1], k, draws, seed=seed + 1) + [pca_map(X64, k)]
+    certs = certify_maps(X64, [X64 @ M.T for M in maps], device=device, duplicates=duplicates, progress=progress)
+    Ds = np.array([c.distortion for c in certs[:-1]])
+    pca = certs[-1]
     return {
         "gaussian": {"draws": draws, "median_distortion": float(np.median(Ds)), "best_distortion": float(Ds.min())},
         "pca": {"distortion": pca.distortion, "eps_opt": pca.eps_opt},
     }
 
 
-def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int = 100, seed: int = 0,
+def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int | None = None, seed: int = 0,
                device: str | torch.device = "auto") -> dict:
     """Certificate of ``Y`` (n x k) as an embedding of ``X`` (n x d): all pairs, float64.
 
@@ -40,8 +49,8 @@ def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int = 100, seed:
     PCA, at the same k), seconds, device.
     """
     start = time.monotonic()
-    check_option(isinstance(baseline_draws, int) and baseline_draws >= 0, "baseline_draws",
-                 "a non-negative integer", baseline_draws)
+    check_option(baseline_draws is None or (isinstance(baseline_draws, int) and baseline_draws >= 0),
+                 "baseline_draws", "a non-negative integer", baseline_draws)
     if X.shape[0] != Y.shape[0]:
         raise InputError(f"the embedding has {Y.shape[0]} rows but there are {X.shape[0]} points")
     dev = resolve_device(device)
@@ -50,7 +59,8 @@ def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int = 100, seed:
     out = {"version": __version__, "problem": "jl", "status": "complete",
            **{k: v for k, v in cert.to_dict().items() if k != "seconds"},
            "jl_min_dim": jl_min_dim(cert.n, cert.eps_opt) if cert.eps_opt < 1 else None}
-    if baseline_draws:
-        out["baselines"] = baseline_figures(X64, Y.shape[1], baseline_draws, seed=seed, device=dev)
+    draws = default_baseline_draws(X64.shape[0]) if baseline_draws is None else baseline_draws
+    if draws:
+        out["baselines"] = baseline_figures(X64, Y.shape[1], draws, seed=seed, device=dev)
     out.update({"seconds": {"total": time.monotonic() - start}, "seed": seed, "device": str(dev), "dtype": "float64"})
     return out

@@ -5,6 +5,8 @@
 ``anisotropic``         Gaussian, coordinate scales decaying geometrically (100x first to last)
 ``clustered``           10 tight Gaussian clusters around random centres
 ``pca-trap``            pairs of twins that differ only in low-variance coordinates, which PCA discards
+``swiss-roll``          a swiss roll (a 2-D sheet rolled in 3-D) placed in d dimensions by a random
+                        rotation, plus Gaussian noise of 1/100 of its spread in every coordinate
 ``digits``              scikit-learn's handwritten digits (1797 x 64; ``n``, ``d`` ignored; needs scikit-learn)
 ======================  ==========================================================
 """
@@ -17,7 +19,7 @@ from ..errors import OptionError, check_option
 
 __all__ = ["SETS", "make_set"]
 
-SETS = ("isotropic", "anisotropic", "clustered", "pca-trap", "digits")
+SETS = ("isotropic", "anisotropic", "clustered", "pca-trap", "swiss-roll", "digits")
 
 
 def make_set(name: str, n: int = 500, d: int = 100, seed: int = 0) -> np.ndarray:
@@ -54,6 +56,12 @@ def make_set(name: str, n: int = 500, d: int = 100, seed: int = 0) -> np.ndarray
         twins[np.arange(half), coord] += rng.choice([-1.0, 1.0], half)
         X = np.vstack([base, twins])
         return X + 1e-3 * rng.standard_normal(X.shape)
+    if name == "swiss-roll":
+        check_option(d >= 3, "d", "at least 3 for swiss-roll", d)
+        t = 1.5 * np.pi * (1 + 2 * rng.random(n))
+        sheet = np.stack([t * np.cos(t), 21.0 * rng.random(n), t * np.sin(t)], axis=1)
+        rotation, _ = np.linalg.qr(rng.standard_normal((d, 3)))
+        return sheet @ rotation.T + 0.01 * sheet.std() * rng.standard_normal((n, d))
     try:
         from sklearn.datasets import load_digits
     except ImportError:

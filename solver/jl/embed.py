@@ -1,23 +1,22 @@
 """Derandomized Johnson-Lindenstrauss embeddings.
 
-Three phases, each on the problem-agnostic core:
+Two phases, each on the problem-agnostic core, and scans that certify:
 
 1. **Derandomization** (the guarantee). A = M + sigma G starts at the
    classical Gaussian map (M ~ 0, sigma = 1/sqrt(k)). Perturbed gradient
-   descent on Phi(M, sigma) + lam k d sigma^2, Phi the closed-form pessimistic
-   estimator of :mod:`solver.jl.objective`, drives sigma to 0 (the lemma).
-   At eps_1, the smallest eps whose start bound Phi_0 is below 1/2, the
-   deterministic M is a certified eps_1-JL map whenever the descent kept
-   Phi + lam k d sigma^2 below 1.
-2. **Continuation** (when no ``eps`` is given): at sigma = 0 the objective is
-   sum (delta / eps)^p, eps a mere scale, so lowering eps means raising p:
-   log ||s - 1||_p is minimized by L-BFGS for p = 16, 32, ..., 256, tending
-   to the worst pair; the best certified map is kept.
-3. **Polish** (optional, beyond the paper): L-BFGS on the smoothed max/min
-   of the log pair ratios, sharpness raised in steps, from the best map; the
-   certified distortion never goes up.
+   descent on Phi_S(M, sigma) + lam k d sigma^2, Phi_S the closed-form
+   pessimistic estimator of :mod:`solver.jl.objective` summed over a pair
+   set S (every pair, or a uniform sample when n is large, scaled to be
+   unbiased), drives sigma to 0 (the lemma). At eps_1, the smallest eps whose
+   Gaussian start bound is below 1/2, the deterministic M is a certified
+   eps_1-JL map for the pairs of S whenever Phi_S + lam k d sigma^2 stayed
+   below 1; the certificate's scan computes the same sum over all pairs.
+2. **Polish** (optional, beyond the paper): the working-set minimax of
+   :mod:`solver.jl.minimax` from the derandomized map; the certified
+   distortion never goes up.
 
-Everything is certified on all pairs by :func:`~solver.jl.distortion.certify_embedding`.
+Every map is certified on all pairs by the blocked scan of
+:mod:`solver.jl.pairs`; no step of the optimization costs O(n^2).
 
 References
 ----------
@@ -45,19 +44,28 @@ from ..core.pgd import SmoothObjective, perturbed_gradient_descent, second_order
 from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, InputError, check_option
 from ..io.points import validate_points
-from .certify import baseline_figures
-from .distortion import DistortionCertificate, PairGeometry, certify_embedding, jl_min_dim
+from .certify import baseline_figures, default_baseline_draws
+from .distortion import DistortionCertificate, certificate_from_scan, jl_min_dim
+from .minimax import KEEP, minimax
 from .objective import best_moment_order, expected_moment, guarantee_eps, moment_polynomial, start_bound
+from .pairs import BulkPairs, PairSet, all_pairs, scan_pairs, scan_seconds_estimate, uniform_pairs
 
 __all__ = ["JLResult", "embed"]
 
-#: Points per step above which pairs are sampled (a random subset of points each step).
-MAX_POINTS_PER_STEP = 2000
+#: The derandomization's objective is over pairs among at most this many points ...
+DERAND_POINTS = 4096
+#: ... and at most this many of their pairs, drawn uniformly (all of them when fewer):
+#: a step costs O(points d k + pairs k) whatever n is.
+DERAND_PAIRS = 65536
+#: The polish skips the minimax's bulk sharpnesses: the continuation has already
+#: minimized power means of |r - 1| over the bulk of the pairs.
+POLISH_BULK_BETAS = ()
+#: Continuation: log ||s - 1||_p over every pair of the objective's points, for these p,
+#: L-BFGS iterations each.
+CONTINUATION_ORDERS = (16,)
+CONTINUATION_ITERS = 100
 #: The start's deterministic tilt M_0 = TILT * G_0 / sqrt(k) (M = 0 is a saddle).
 TILT = 0.05
-#: Moment orders of the deterministic continuation stages, and L-BFGS iterations per stage.
-CONTINUATION_ORDERS = (16, 32, 64, 128, 256)
-CONTINUATION_ITERS = 100
 #: The SOSP test's gradient and curvature tolerances, relative to the
 #: starting objective.
 REL_TOL = 1e-6
@@ -66,84 +74,71 @@ FACE_ITERS = 200
 
 
 class _MomentProblem:
-    """f(x) = Phi(M, sigma) + lam k d sigma^2 on x = (vec M, sigma), for minimization."""
+    """f(x) = scale Phi_S(M, sigma) + lam k d sigma^2 on x = (vec M, sigma), for minimization.
 
-    def __init__(self, X: torch.Tensor, k: int, eps: float, order: int, reg: float,
-                 generator: torch.Generator, max_points: int = MAX_POINTS_PER_STEP):
-        self.X, self.k, self.eps, self.order, self.reg = X, k, eps, order, reg
-        self.n, self.d = X.shape
-        self.gen = generator
-        self.max_points = max_points
-        self.sample = self.n > max_points
-        self.geometry = None if self.sample else PairGeometry(X)
-        n_all = self.n * (self.n - 1) / 2
-        n_sub = max_points * (max_points - 1) / 2
-        self.pair_scale = n_all / n_sub if self.sample else 1.0
+    Phi_S sums the closed-form moments over the pair set S; ``scale`` is
+    (all pairs) / |S|, so for a uniform sample S the objective is an unbiased
+    estimate of Phi over all pairs at every fixed (M, sigma), and exactly Phi
+    when S holds every pair.
+    """
 
-    def _pairs(self) -> PairGeometry:
-        if not self.sample:
-            return self.geometry
-        idx = torch.randperm(self.n, generator=self.gen, device=self.X.device)[: self.max_points]
-        return PairGeometry(self.X[idx])
+    def __init__(self, pairs: PairSet, k: int, d: int, eps: float, order: int, reg: float, scale: float = 1.0):
+        self.pairs, self.k, self.d, self.eps, self.order, self.reg = pairs, k, d, eps, order, reg
+        self.pair_scale = scale
+        # x holds sigma times sqrt(k d): sigma scales all k d entries of the noise at once, so
+        # in these units its curvature is comparable to one entry of M's and one step size fits both
+        self.sigma_unit = math.sqrt(k * d)
 
     def unpack(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return x[:-1].view(self.k, self.d), x[-1]
+        return x[:-1].view(self.k, self.d), x[-1] / self.sigma_unit
+
+    def pack(self, M: torch.Tensor, sigma: float) -> torch.Tensor:
+        return torch.cat([M.reshape(-1), torch.tensor([sigma * self.sigma_unit], dtype=M.dtype, device=M.device)])
 
     def _deltas(self, x):
         M, sigma = self.unpack(x)
-        geo = self._pairs()
-        Y = geo.Z @ M.T
+        Y = self.pairs.images(M)
+        diff = self.pairs.differences(Y)
         s_ = float(sigma)
-        return geo, Y, geo.ratios(Y) + (self.k * s_ * s_ - 1.0), s_
+        return (Y, diff), self.pairs.ratios(Y, diff) + (self.k * s_ * s_ - 1.0), s_
 
     def value(self, x: torch.Tensor) -> float:
         with torch.no_grad():
-            _, _, delta, s_ = self._deltas(x)
+            _, delta, s_ = self._deltas(x)
             coef, _ = moment_polynomial(abs(s_), self.k, self.eps, self.order)
             phi = float(expected_moment(delta, coef).sum()) * self.pair_scale
             return phi + self.reg * self.k * self.d * s_ * s_
 
     def phi_at(self, x: torch.Tensor) -> float:
-        return self.value(x) - self.reg * self.k * self.d * float(x[-1]) ** 2
+        return self.value(x) - self.reg * self.k * self.d * float(self.unpack(x)[1]) ** 2
 
     def gradient(self, x: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
-            geo, Y, delta, s_ = self._deltas(x)
+            (Y, diff), delta, s_ = self._deltas(x)
             sig = abs(s_)
             coef, dcoef = moment_polynomial(sig, self.k, self.eps, self.order)
             p_prime = expected_moment(delta, coef[1:] * np.arange(1, coef.size))
-            grad_M = self.pair_scale * geo.grad_map(p_prime, Y)
+            grad_M = self.pair_scale * self.pairs.grad_map(p_prime, Y, diff)
             dphi_dsigma = self.pair_scale * float((expected_moment(delta, dcoef) + p_prime * 2 * self.k * sig).sum())
             grad_sigma = dphi_dsigma * (1.0 if s_ >= 0 else -1.0) + 2 * self.reg * self.k * self.d * s_
-            return torch.cat([grad_M.reshape(-1), torch.tensor([grad_sigma], dtype=x.dtype, device=x.device)])
+            return torch.cat([grad_M.reshape(-1), torch.tensor([grad_sigma / self.sigma_unit], dtype=x.dtype,
+                                                               device=x.device)])
 
 
-class _NormProblem(_MomentProblem):
-    """The sigma = 0 face: log ||s - 1||_p over the pairs, p = ``order``, as a function of M.
+def derandomization_pairs(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The derandomization's pair set: every pair when there are few, else a uniform sample.
 
-    At sigma = 0 the moment objective is sum (delta / eps)^p, so eps is only a
-    scale; its log, (1/p) log sum |delta|^p, is a log-sum-exp: no overflow at
-    any p, and p -> infinity tends to log max |s - 1|.
+    A uniform sample of at most :data:`DERAND_POINTS` points, then at most
+    :data:`DERAND_PAIRS` pairs among them drawn uniformly: each of the
+    n (n - 1) / 2 pairs is equally likely, so the scaled objective is unbiased.
     """
-
-    def __init__(self, X: torch.Tensor, k: int, order: int, generator: torch.Generator):
-        super().__init__(X, k, 1.0, order, 0.0, generator)
-
-    def value(self, x: torch.Tensor) -> float:
-        with torch.no_grad():
-            _, _, delta, _ = self._deltas(x)
-            logs = self.order * torch.log(torch.clamp(delta.abs(), min=1e-300))
-            return float(torch.logsumexp(logs, dim=0)) / self.order
-
-    def gradient(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            geo, Y, delta, _ = self._deltas(x)
-            logs = self.order * torch.log(torch.clamp(delta.abs(), min=1e-300))
-            weights = torch.softmax(logs, dim=0)
-            # d/d delta of (1/p) log sum |delta|^p is softmax weight / delta
-            d_delta = weights / torch.where(delta != 0, delta, torch.ones_like(delta))
-            grad_M = geo.grad_map(d_delta, Y)
-            return torch.cat([grad_M.reshape(-1), torch.zeros(1, dtype=x.dtype, device=x.device)])
+    points = np.sort(rng.choice(n, size=min(n, DERAND_POINTS), replace=False))
+    p = points.size
+    if p * (p - 1) // 2 <= DERAND_PAIRS:
+        local, sampled = all_pairs(p), p < n
+    else:
+        local, sampled = uniform_pairs(p, DERAND_PAIRS, rng), True
+    return points[local], points, sampled
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,7 @@ class JLResult:
     guarantee: dict
     sosp: dict
     continuation: tuple[dict, ...]
-    polished: DistortionCertificate | None
+    polished: dict | None
     baselines: dict
     seconds: dict
     seed: int
@@ -175,10 +170,10 @@ class JLResult:
             "jl_min_dim": jl_min_dim(c.n, c.eps_opt) if c.eps_opt < 1 else None,
             "derandomized": {**self.derandomized.to_dict(), "jl_min_dim": jl_min_dim(c.n, self.derandomized.eps_opt)
                              if self.derandomized.eps_opt < 1 else None},
-            "polished": None if self.polished is None else self.polished.to_dict(),
+            "continuation": list(self.continuation),
+            "polished": self.polished,
             "guarantee": self.guarantee,
             "sosp": self.sosp,
-            "continuation": list(self.continuation),
             "baselines": self.baselines,
             "seconds": dict(self.seconds),
             "seed": self.seed,
@@ -188,12 +183,14 @@ class JLResult:
         }
 
 
-def _rescaled(M: np.ndarray, cert: DistortionCertificate) -> np.ndarray:
-    """M scaled so the squared ratios straddle 1 symmetrically (eps_sq = eps_opt)."""
-    return M * math.sqrt(cert.scale) if math.isfinite(cert.scale) and cert.scale > 0 else M
+def _rescaled(M: np.ndarray, cert: DistortionCertificate) -> tuple[np.ndarray, DistortionCertificate]:
+    """M scaled so the squared ratios straddle 1 symmetrically (eps_sq = eps_opt), and its certificate."""
+    if not (math.isfinite(cert.scale) and cert.scale > 0):
+        return M, cert
+    return M * math.sqrt(cert.scale), cert.rescaled(cert.scale)
 
 
-@single_thread_below(lambda X, k, *_, **__: len(X) * (len(X) - 1) / 2 * k)
+@single_thread_below(lambda X, k, *_, **__: min(len(X), DERAND_POINTS) ** 2 / 2 * k)
 def embed(
     X: np.ndarray,
     k: int,
@@ -204,10 +201,18 @@ def embed(
     max_iters: int = 3000,
     time_limit: float | None = None,
     polish: bool = True,
-    baseline_draws: int = 100,
+    baseline_draws: int | None = None,
     progress: Progress | None = None,
 ) -> JLResult:
     """A deterministic k-dimensional embedding of ``X`` with a certified worst-case distortion.
+
+    Pseudocode::
+
+        S <- every pair, or a uniform sample of pairs (n large)
+        (M, sigma) <- PGD on Phi_S(M, sigma) + lam k d sigma^2 from the Gaussian map, to an SOSP (sigma -> 0)
+        scan all pairs at M: the derandomized map's certificate, and its extreme pairs
+        M <- working-set minimax from M (the polish; certified by its own scans)
+        scan all pairs under Gaussian maps and PCA: the baselines
 
     Parameters
     ----------
@@ -217,18 +222,20 @@ def embed(
     k : int
         Target dimension (k >= d is legal; it warns).
     eps : float, optional
-        Target eps for the derandomization; without it, eps is lowered by
-        continuation and the best map kept.
+        Target eps for the derandomization; without it, the smallest eps whose
+        Gaussian start bound is below 1/2.
     seed, device
         The usual conventions.
     max_iters : int
         PGD iteration budget of the derandomization.
     time_limit : float, optional
-        Seconds for the whole run; the best certified map so far is returned.
+        Seconds for the whole run; every phase honours it and the best
+        certified map so far is returned.
     polish : bool
         Run the minimax polish after the derandomization.
-    baseline_draws : int
-        Gaussian maps drawn for the baseline figures (0 to skip baselines).
+    baseline_draws : int, optional
+        Gaussian maps drawn for the baseline figures (0 to skip baselines;
+        default: 100, fewer when one scan of all pairs is long).
     progress : callable, optional
         ``progress(phase, done, total)``.
 
@@ -244,48 +251,53 @@ def embed(
                  "a number between 0.001 and 1000", eps)
     check_option(isinstance(max_iters, int) and max_iters >= 1, "max_iters", "a positive integer", max_iters)
     check_option(time_limit is None or time_limit > 0, "time_limit", "a positive number of seconds", time_limit)
-    check_option(isinstance(baseline_draws, int) and baseline_draws >= 0, "baseline_draws",
-                 "a non-negative integer", baseline_draws)
+    check_option(baseline_draws is None or (isinstance(baseline_draws, int) and baseline_draws >= 0),
+                 "baseline_draws", "a non-negative integer", baseline_draws)
     if k >= d:
         warnings.warn(f"--dim {k} is not below the input dimension {d}: the identity (padded) is an isometry",
                       DerandWarning, stacklevel=2)
     dev = resolve_device(device)
     gen = make_generator(seed, dev)
+    rng = np.random.default_rng(seed)
     deadline = None if time_limit is None else t_start + time_limit
     X64 = np.asarray(X, dtype=np.float64)
     Xc = torch.as_tensor(X64 - X64.mean(axis=0), device=dev)
     seconds: dict[str, float] = {}
     notes: list[str] = []
+    draws = default_baseline_draws(n) if baseline_draws is None else baseline_draws
 
-    # ---- phase 1: derandomization at the guarantee's eps
+    # ---- phase 1: derandomization at the guarantee's eps, on S
     t = time.monotonic()
-    distinct = np.unique(X64, axis=0).shape[0]
-    if distinct < 2:
+    duplicates = n - np.unique(X64, axis=0).shape[0]
+    if n - duplicates < 2:
         raise InputError("fewer than 2 distinct points: no pair to embed", path="points")
-    n_pairs = distinct * (distinct - 1) // 2
+    n_pairs = n * (n - 1) // 2  # the guarantee counts duplicate pairs too: their terms are (-1/eps)^2q >= 0
     if eps is None:
-        eps1, q, phi0 = guarantee_eps(n_pairs, k)
+        eps1, q, _ = guarantee_eps(n_pairs, k)
     else:
         eps1 = float(eps)
-        q, phi0 = best_moment_order(n_pairs, k, eps1)
+        q, _ = best_moment_order(n_pairs, k, eps1)
+    S, points, sampled = derandomization_pairs(n, rng)
+    pairs = PairSet(Xc, S)
     reg = 0.25 / d  # the guarantee gives away lam k d sigma_0^2 = 1/4
-    problem = _MomentProblem(Xc, k, eps1, 2 * q, reg, gen)
+    problem = _MomentProblem(pairs, k, d, eps1, 2 * q, reg, scale=n_pairs / max(len(S), 1))
     G0 = torch.randn((k, d), generator=gen, device=dev, dtype=torch.float64)
     sigma0 = math.sqrt((1 - TILT ** 2) / k)
-    x0 = torch.cat([(TILT / math.sqrt(k)) * G0.reshape(-1), torch.tensor([sigma0], dtype=torch.float64, device=dev)])
+    x0 = problem.pack((TILT / math.sqrt(k)) * G0, sigma0)
     objective = SmoothObjective(problem.value, problem.gradient)
     start_value = problem.value(x0)
     # SOSP tolerances relative to the starting objective (the problem's scale).
     grad_tol = hess_tol = REL_TOL * start_value
+    # Leave time for the scan that certifies the derandomized map.
+    scan_guess = scan_seconds_estimate(n, d, k)
+    derand_deadline = None if deadline is None else max(t, deadline - 1.3 * scan_guess)
 
     def collapsed(_: int, x: torch.Tensor) -> bool:
-        # sigma -> 0 at the SOSP (the lemma). Once sigma is below a thousandth
-        # of its start, setting it to 0 is taken when that does not raise the
-        # objective; M then converges on the sigma = 0 face by L-BFGS (same
-        # objective, still a descent), and the SOSP test is run there.
-        s_ = abs(float(x[-1]))
-        if s_ > 1e-3 * sigma0:
-            return False
+        # sigma -> 0 at the SOSP (the lemma). Setting sigma to 0 is taken as
+        # soon as it does not raise the objective (a descent step, so the
+        # guarantee is kept); M then converges on the sigma = 0 face by
+        # L-BFGS (same objective, still a descent), and the SOSP test is run
+        # there, in every direction including sigma's.
         z = x.clone()
         z[-1] = 0.0
         return problem.value(z) <= problem.value(x)
@@ -293,24 +305,32 @@ def embed(
     run = perturbed_gradient_descent(
         objective, x0, lr=1e-4, step="armijo", max_iters=max_iters, grad_tol=grad_tol, hess_tol=hess_tol,
         kick_radius=1e-3, kick_wait=50, check_every=10, value_every=50, generator=gen,
-        deadline=deadline, progress=for_phase(progress, "derandomize"), stop=collapsed,
+        deadline=derand_deadline, progress=for_phase(progress, "derandomize"), stop=collapsed,
     )
     x = run.x
-    sigma_end = abs(float(x[-1]))
+    sigma_end = abs(float(problem.unpack(x)[1]))
     face_iters = 0
     if run.status == "stopped":
         x = x.clone()
         x[-1] = 0.0
-        M_face = _lbfgs_moment(problem, x, iters=FACE_ITERS, deadline=deadline)
+        M_face, face_iters = _lbfgs_moment(problem, x, iters=FACE_ITERS, deadline=derand_deadline)
         x = torch.cat([torch.as_tensor(M_face, device=dev).reshape(-1), x[-1:]])
-        face_iters = FACE_ITERS
     final_value = problem.value(x)
     check = second_order_check(objective, x, grad_tol=grad_tol, hess_tol=hess_tol, generator=gen)
     M1 = problem.unpack(x)[0].cpu().numpy().copy()
-    derand_cert = certify_embedding(X64, X64 @ M1.T, device=dev)
     seconds["derandomize"] = time.monotonic() - t
+
+    # ---- the derandomized map's certificate: one scan of all pairs
+    t = time.monotonic()
+    scan_progress = None if progress is None else (lambda a, b: progress("certify", a, b))
+    scan = scan_pairs(X64, [X64 @ M1.T], keep=KEEP, power=2 * q, eps=eps1, device=dev, progress=scan_progress)[0]
+    derand_cert = certificate_from_scan(scan, n, d, k, duplicates)
+    seconds["certify"] = time.monotonic() - t
     reg_cost = reg * k * d * sigma0 ** 2
     start_bound_value = problem.phi_at(x0)
+    # pairs of duplicate points are not in the scan; each adds (1/eps)^2q to Phi at sigma = 0
+    dup_pairs = n_pairs - scan.pairs
+    final_all = scan.power_sum + dup_pairs * eps1 ** (-2 * q)
     guarantee = {
         "eps": eps1,
         "moment_order": 2 * q,
@@ -319,9 +339,16 @@ def embed(
         "reg": reg,
         "reg_cost": reg_cost,
         "final_bound": final_value,
+        "final_bound_all_pairs": final_all,
+        "objective_pairs": int(len(pairs)),
+        "sampled": bool(sampled),
         "certified_at_start": start_bound_value + reg_cost < 1.0,
-        "statement": "sum over pairs of E[((r-1)/eps)^(2q)] + reg k d sigma^2 never rose above its start; "
-                     "when that start is below 1, every pair of the deterministic map has |r - 1| < eps",
+        "statement": ("sum over the pairs S of E[((r-1)/eps)^(2q)], scaled by (all pairs)/|S|, plus reg k d sigma^2 "
+                      "never rose above its start; S is "
+                      + ("a uniform sample of the pairs, so that sum is an unbiased estimate of the all-pairs one; "
+                         if sampled else "every pair; ")
+                      + "final_bound_all_pairs is the exact all-pairs sum at the deterministic map: when it is "
+                        "below 1, every pair has |r - 1| < eps"),
         "met": derand_cert.eps_sq < eps1 if start_bound_value + reg_cost < 1.0 else None,
         "derandomized_eps_sq": derand_cert.eps_sq,
     }
@@ -330,7 +357,7 @@ def embed(
         **check.to_dict(),
         "sigma_start": sigma0,
         "sigma_at_stop": sigma_end,
-        "sigma_final": abs(float(x[-1])),
+        "sigma_final": abs(float(problem.unpack(x)[1])),
         "iterations": run.iterations,
         "face_iterations": face_iters,
         "kicks": run.kicks,
@@ -338,70 +365,83 @@ def embed(
         "message": run.message,
     }
     if run.status == "stopped":
-        sosp["message"] = (f"sigma fell to {sigma_end:.2e} (from {sigma0:.3g}) after {run.iterations} PGD "
-                           f"iterations; sigma set to 0 (the limit of the remaining descent), then M converged "
+        sosp["message"] = (f"after {run.iterations} PGD iterations (sigma {sigma_end:.2e}, from {sigma0:.3g}), "
+                           f"setting sigma to 0 did not raise the objective and was taken; M then converged "
                            f"on that face by L-BFGS; SOSP tolerances are {REL_TOL:g} x the starting objective")
     if run.status not in ("stopped", "sosp"):
         notes.append(f"derandomization: {run.message}")
 
-    # ---- phase 2: continuation (deterministic, sigma = 0)
-    best_M, best_cert = _rescaled(M1, derand_cert), derand_cert
+    # ---- phase 2: continuation (deterministic, sigma = 0) over every pair of the objective's points
+    best_M, best_cert = M1, derand_cert
+    t = time.monotonic()
     stages: list[dict] = []
-    t = time.monotonic()
+    M_c, first_scan = M1, scan
     if eps is None:
-        # At sigma = 0 the moment is (delta / eps)^(2q): raising q sharpens the
-        # smooth maximum of |r - 1| towards the maximum itself.
-        for stage, order in enumerate(CONTINUATION_ORDERS):
-            if deadline is not None and time.monotonic() > deadline:
+        bulk = BulkPairs(Xc[torch.as_tensor(points, device=dev)])
+        for order in CONTINUATION_ORDERS:
+            if deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline:
                 break
-            det = _NormProblem(Xc, k, order, gen)
-            xs = torch.cat([torch.as_tensor(best_M, device=dev).reshape(-1),
-                            torch.zeros(1, dtype=torch.float64, device=dev)])
-            M_t = _lbfgs_moment(det, xs, iters=CONTINUATION_ITERS, deadline=deadline)
-            if not np.all(np.isfinite(M_t)):
+            stop = None if deadline is None else deadline - 1.5 * scan.seconds
+            res = minimize_lbfgs(lambda z: _log_norm(bulk, k, order, z),
+                                 torch.as_tensor(M_c, device=dev).reshape(-1), max_iters=CONTINUATION_ITERS,
+                                 deadline=stop)
+            cand = res.x.view(k, d).cpu().numpy().copy()
+            if not np.all(np.isfinite(cand)):
                 break
-            cert_t = certify_embedding(X64, X64 @ M_t.T, device=dev)
-            stages.append({"moment_order": order, "distortion": cert_t.distortion, "eps_opt": cert_t.eps_opt})
-            if progress is not None:
-                progress("continuation", stage + 1, len(CONTINUATION_ORDERS))
-            if cert_t.distortion < best_cert.distortion:
-                best_M, best_cert = _rescaled(M_t, cert_t), cert_t
+            M_c = cand
+            first_scan = scan_pairs(X64, [X64 @ M_c.T], keep=KEEP, device=dev, progress=scan_progress)[0]
+            cert_c = certificate_from_scan(first_scan, n, d, k, duplicates)
+            stages.append({"moment_order": order, "distortion": cert_c.distortion, "iterations": res.iterations})
+            if cert_c.distortion < best_cert.distortion:
+                best_M, best_cert = M_c, cert_c
     seconds["continuation"] = time.monotonic() - t
-    derandomized_cert = certify_embedding(X64, X64 @ best_M.T, device=dev)
 
-    # ---- phase 3: polish
-    polished_cert = None
+    # ---- phase 3: polish (the working-set minimax, from the continuation's map)
+    polished = None
     t = time.monotonic()
-    if polish and (deadline is None or time.monotonic() < deadline):
-        from ..baselines.projections import minimax_map  # the polish is the minimax, from our map
-
-        remaining = None if deadline is None else max(1.0, deadline - time.monotonic())
-        mm = minimax_map(X64, best_M, time_limit=remaining, device=dev, start="derandomized",
-                         progress=for_phase(progress, "polish"))
-        polished_cert = certify_embedding(X64, X64 @ mm.M.T, device=dev)
-        if polished_cert.distortion <= derandomized_cert.distortion:
-            best_M = _rescaled(mm.M, polished_cert)
+    if polish:
+        mm = minimax(X64, M_c, bulk_betas=POLISH_BULK_BETAS, seed=seed, deadline=deadline, device=dev, duplicates=duplicates, first_scan=first_scan,
+                     progress=for_phase(progress, "polish"))
+        polished = mm.to_dict()
+        if mm.certificate.distortion <= best_cert.distortion:
+            best_M, best_cert = mm.M, mm.certificate
+        if mm.status == "time_limit":
+            notes.append("polish: stopped by the time limit")
     seconds["polish"] = time.monotonic() - t
 
     # ---- baselines at the same k
     t = time.monotonic()
-    baselines = baseline_figures(X64, k, baseline_draws, seed=seed, device=dev) if baseline_draws else {}
+    baselines = {}
+    if draws:
+        if deadline is None or time.monotonic() + scan_seconds_estimate(n, d, k, draws + 1) < deadline:
+            baselines = baseline_figures(X64, k, draws, seed=seed, device=dev, duplicates=duplicates,
+                                         progress=None if progress is None else
+                                         (lambda a, b: progress("baselines", a, b)))
+        else:
+            notes.append("baselines: skipped, not enough time left")
     seconds["baselines"] = time.monotonic() - t
 
-    M_out = best_M
+    M_out, final = _rescaled(best_M, best_cert)
+    _, derand_out = _rescaled(M1, derand_cert)
     Y = X64 @ M_out.T
-    final = certify_embedding(X64, Y, device=dev)
     if X.dtype == np.float32:
         Y = Y.astype(np.float32)
     seconds["total"] = time.monotonic() - t_start
-    status = "time_limit" if deadline is not None and time.monotonic() > deadline else "complete"
+    limited = run.status == "time_limit" or (polished is not None and polished["status"] == "time_limit")
+    status = "time_limit" if limited or (deadline is not None and time.monotonic() > deadline) else "complete"
     if run.status == "interrupted":
         status = "interrupted"
-    return JLResult(M_out, Y, final, derandomized_cert, guarantee, sosp, tuple(stages), polished_cert, baselines,
-                    seconds, seed, str(dev), status, tuple(notes))
+    return JLResult(M_out, Y, final, derand_out, guarantee, sosp, tuple(stages), polished, baselines, seconds, seed, str(dev),
+                    status, tuple(notes))
 
 
-def _lbfgs_moment(problem: _MomentProblem, x0: torch.Tensor, *, iters: int, deadline: float | None) -> np.ndarray:
+def _log_norm(bulk: BulkPairs, k: int, order: float, z: torch.Tensor) -> tuple[float, torch.Tensor]:
+    value, grad = bulk.log_norm(z.view(k, -1), order)
+    return value, grad.reshape(-1)
+
+
+def _lbfgs_moment(problem: _MomentProblem, x0: torch.Tensor, *, iters: int,
+                  deadline: float | None) -> tuple[np.ndarray, int]:
     """Minimize the deterministic objective in M (sigma held at its value in x0) by L-BFGS."""
     tail = x0[-1:]
 
@@ -410,4 +450,4 @@ def _lbfgs_moment(problem: _MomentProblem, x0: torch.Tensor, *, iters: int, dead
         return problem.value(x), problem.gradient(x)[:-1]
 
     res = minimize_lbfgs(fun_and_grad, x0[:-1], max_iters=iters, deadline=deadline)
-    return res.x.view(problem.k, problem.d).cpu().numpy().copy()
+    return res.x.view(problem.k, problem.d).cpu().numpy().copy(), res.iterations
