@@ -518,7 +518,8 @@ def certify_jl_command(
         Y = read_points(embedding, key=embedding_key)
         if Y.shape[0] != X.shape[0]:
             raise InputError(f"has {Y.shape[0]} rows but {points} has {X.shape[0]} points", path=embedding)
-        cert = certify_jl(X, Y, baseline_draws=baseline_draws, seed=seed, device=device.value)
+        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+            cert = certify_jl(X, Y, baseline_draws=baseline_draws, seed=seed, device=device.value, progress=bars)
         cert["input"] = str(points)
         cert["embedding"] = str(embedding)
         if certificate is not None:

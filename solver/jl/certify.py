@@ -10,6 +10,7 @@ import torch
 
 from .. import __version__
 from ..core.device import resolve_device
+from ..core.progress import Progress
 from ..errors import InputError, check_option
 from .distortion import certify_embedding, certify_maps, jl_min_dim
 
@@ -39,7 +40,7 @@ def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0, device
 
 
 def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int | None = None, seed: int = 0,
-               device: str | torch.device = "auto") -> dict:
+               device: str | torch.device = "auto", progress: Progress | None = None) -> dict:
     """Certificate of ``Y`` (n x k) as an embedding of ``X`` (n x d): all pairs, float64.
 
     Returns the keys of ``derand jl embed``'s certificate that do not depend
@@ -55,12 +56,15 @@ def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int | None = Non
         raise InputError(f"the embedding has {Y.shape[0]} rows but there are {X.shape[0]} points")
     dev = resolve_device(device)
     X64 = np.asarray(X, dtype=np.float64)
-    cert = certify_embedding(X64, np.asarray(Y, dtype=np.float64), device=dev)
+    cert = certify_embedding(X64, np.asarray(Y, dtype=np.float64), device=dev,
+                             progress=None if progress is None else (lambda a, b: progress("certify", a, b)))
     out = {"version": __version__, "problem": "jl", "status": "complete",
            **{k: v for k, v in cert.to_dict().items() if k != "seconds"},
            "jl_min_dim": jl_min_dim(cert.n, cert.eps_opt) if cert.eps_opt < 1 else None}
     draws = default_baseline_draws(X64.shape[0]) if baseline_draws is None else baseline_draws
     if draws:
-        out["baselines"] = baseline_figures(X64, Y.shape[1], draws, seed=seed, device=dev)
+        out["baselines"] = baseline_figures(X64, Y.shape[1], draws, seed=seed, device=dev,
+                                            progress=None if progress is None else
+                                            (lambda a, b: progress("baselines", a, b)))
     out.update({"seconds": {"total": time.monotonic() - start}, "seed": seed, "device": str(dev), "dtype": "float64"})
     return out

@@ -45,7 +45,7 @@ from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, InputError, check_option
 from ..io.points import validate_points
 from .certify import baseline_figures, default_baseline_draws
-from .distortion import DistortionCertificate, certificate_from_scan, jl_min_dim
+from .distortion import DistortionCertificate, certificate_from_scan, certify_maps, jl_min_dim
 from .minimax import KEEP, minimax
 from .objective import best_moment_order, expected_moment, guarantee_eps, moment_polynomial, start_bound
 from .pairs import BulkPairs, PairSet, all_pairs, scan_pairs, scan_seconds_estimate, uniform_pairs
@@ -57,14 +57,16 @@ DERAND_POINTS = 4096
 #: ... and at most this many of their pairs, drawn uniformly (all of them when fewer):
 #: a step costs O(points d k + pairs k) whatever n is.
 DERAND_PAIRS = 65536
-#: The polish skips the minimax's bulk sharpnesses: the continuation has already
-#: minimized power means of |r - 1| over the bulk of the pairs.
-POLISH_BULK_BETAS = ()
+#: The polish skips the minimax's first bulk sharpness: the continuation has already
+#: minimized a power mean of |r - 1| over the bulk of the pairs
+#: (benchmarks/results/jl_compare.md compares the two at equal machinery).
+POLISH_BULK_BETAS = (30.0,)
 #: Continuation: log ||s - 1||_p over every pair of the objective's points, for these p,
 #: L-BFGS iterations each.
 CONTINUATION_ORDERS = (16,)
 CONTINUATION_ITERS = 100
-#: The start's deterministic tilt M_0 = TILT * G_0 / sqrt(k) (M = 0 is a saddle).
+#: The start's deterministic tilt M_0 = TILT * T, T the better of G_0 / sqrt(k) and PCA
+#: (M = 0 is a saddle); sigma_0^2 = (1 - TILT^2) / k.
 TILT = 0.05
 #: The SOSP test's gradient and curvature tolerances, relative to the
 #: starting objective.
@@ -283,7 +285,16 @@ def embed(
     problem = _MomentProblem(pairs, k, d, eps1, 2 * q, reg, scale=n_pairs / max(len(S), 1))
     G0 = torch.randn((k, d), generator=gen, device=dev, dtype=torch.float64)
     sigma0 = math.sqrt((1 - TILT ** 2) / k)
-    x0 = problem.pack((TILT / math.sqrt(k)) * G0, sigma0)
+    # The tilt points towards the better (by certified distortion) of the Gaussian draw and
+    # PCA, scaled so that the pairs' mean ratio is the Gaussian map's, 1.
+    tilt = G0 / math.sqrt(k)
+    P = torch.as_tensor(_pca_rows(X64, k), device=dev)
+    P = P / math.sqrt(max(float(pairs.ratios(pairs.images(P)).mean()), 1e-300))
+    c_gauss, c_pca = certify_maps(X64, [X64 @ tilt.cpu().numpy().T, X64 @ P.cpu().numpy().T], device=dev,
+                                  duplicates=duplicates)
+    if c_pca.distortion < c_gauss.distortion:
+        tilt = P
+    x0 = problem.pack(TILT * tilt, sigma0)
     objective = SmoothObjective(problem.value, problem.gradient)
     start_value = problem.value(x0)
     # SOSP tolerances relative to the starting objective (the problem's scale).
@@ -392,6 +403,8 @@ def embed(
             first_scan = scan_pairs(X64, [X64 @ M_c.T], keep=KEEP, device=dev, progress=scan_progress)[0]
             cert_c = certificate_from_scan(first_scan, n, d, k, duplicates)
             stages.append({"moment_order": order, "distortion": cert_c.distortion, "iterations": res.iterations})
+            if progress is not None:
+                progress("continuation", len(stages), len(CONTINUATION_ORDERS))
             if cert_c.distortion < best_cert.distortion:
                 best_M, best_cert = M_c, cert_c
     seconds["continuation"] = time.monotonic() - t
@@ -400,7 +413,8 @@ def embed(
     polished = None
     t = time.monotonic()
     if polish:
-        mm = minimax(X64, M_c, bulk_betas=POLISH_BULK_BETAS, seed=seed, deadline=deadline, device=dev, duplicates=duplicates, first_scan=first_scan,
+        mm = minimax(X64, M_c, bulk_betas=POLISH_BULK_BETAS, seed=seed, deadline=deadline, device=dev,
+                     duplicates=duplicates, first_scan=first_scan,
                      progress=for_phase(progress, "polish"))
         polished = mm.to_dict()
         if mm.certificate.distortion <= best_cert.distortion:
@@ -433,6 +447,13 @@ def embed(
         status = "interrupted"
     return JLResult(M_out, Y, final, derand_out, guarantee, sosp, tuple(stages), polished, baselines, seconds, seed, str(dev),
                     status, tuple(notes))
+
+
+def _pca_rows(X: np.ndarray, k: int) -> np.ndarray:
+    Xc = X - X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
+    rows = Vt[: min(k, Vt.shape[0])]
+    return np.vstack([rows, np.zeros((k - rows.shape[0], X.shape[1]))]) if rows.shape[0] < k else rows
 
 
 def _log_norm(bulk: BulkPairs, k: int, order: float, z: torch.Tensor) -> tuple[float, torch.Tensor]:
