@@ -151,7 +151,8 @@ register_jl_method("sparse", _run_sparse, variants=("sparse-median", "sparse-bes
                    "Achlioptas-style +-1 entries): median and best of N draws")
 register_jl_method("pca", _run_pca, description="projection on the top-k principal directions")
 register_jl_method("minimax", _run_minimax, description="direct deterministic minimax: L-BFGS on the smoothed "
-                   "max/min log pair ratio, sharpness raised in steps, from the better of PCA and a Gaussian draw")
+                   "max/min log pair ratio, sharpness raised in steps (over the bulk of the pairs, then a working "
+                   "set of the extreme ones), from the better of PCA and a Gaussian draw")
 
 
 

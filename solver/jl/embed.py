@@ -211,8 +211,10 @@ def embed(
     Pseudocode::
 
         S <- every pair, or a uniform sample of pairs (n large)
-        (M, sigma) <- PGD on Phi_S(M, sigma) + lam k d sigma^2 from the Gaussian map, to an SOSP (sigma -> 0)
+        (M, sigma) <- PGD on Phi_S(M, sigma) + lam k d sigma^2 from the (slightly tilted)
+                      Gaussian map, to an SOSP (sigma -> 0)
         scan all pairs at M: the derandomized map's certificate, and its extreme pairs
+        M <- L-BFGS on log ||s - 1||_16 over the bulk of the pairs (the continuation)
         M <- working-set minimax from M (the polish; certified by its own scans)
         scan all pairs under Gaussian maps and PCA: the baselines
 

@@ -140,15 +140,19 @@ class _Side:
         self.extreme = -math.inf if high else math.inf
 
     def threshold(self) -> float:
-        """Ratios at or beyond this may still belong to the candidates."""
+        """Ratios at or beyond this may still belong to the candidates: those within the
+        margin of the extreme, and the ``keep`` most extreme."""
         if not math.isfinite(self.extreme):
             return self.extreme
-        near = self.extreme * (1 - MARGIN) if self.high else self.extreme * (1 + MARGIN)
-        if self.keep and self.r.size >= self.keep:
-            kth = np.partition(self.r, -self.keep)[-self.keep] if self.high else np.partition(self.r, self.keep - 1)[
-                self.keep - 1]
-            return min(near, kth) if self.high else max(near, kth)
-        return -math.inf if self.high and self.keep else (math.inf if self.keep else near)
+        if self.high:
+            near = self.extreme * (1 - MARGIN)
+            if not self.keep:
+                return near
+            return min(near, np.partition(self.r, -self.keep)[-self.keep]) if self.r.size >= self.keep else -math.inf
+        near = self.extreme * (1 + MARGIN)
+        if not self.keep:
+            return near
+        return max(near, np.partition(self.r, self.keep - 1)[self.keep - 1]) if self.r.size >= self.keep else math.inf
 
     def add(self, r: np.ndarray, ij: np.ndarray, extreme: float) -> None:
         if self.high:
@@ -236,11 +240,9 @@ def scan_pairs(
     for a in starts:
         b = min(n, a + tile)
         for c in starts:
-            if c + tile <= a:
+            if c < a:  # below the diagonal: no pair i < j
                 continue
             e = min(n, c + tile)
-            if e <= a + 1 and c < a:
-                continue
             gx = Xc[a:b] @ Xc[c:e].T
             for (Y, Yc, ny, ty), st in zip(maps, states):
                 gy = Yc[a:b] @ Yc[c:e].T
@@ -333,9 +335,7 @@ def _finish(X: np.ndarray, Y: np.ndarray, st: _MapState, n: int, power: int, inv
     if power > 0:
         power_sum = st.power_sum + float(np.sum((np.abs(ur - 1.0) * inv_eps) ** power))
     cand = np.concatenate([near_lo, near_hi, unsure[distinct]])
-    cdx, cdy = _direct_ratios(X, Y, cand)
-    if cand.shape[0] == 0:
-        raise ValueError("no pair of distinct points")
+    cdx, cdy = _direct_ratios(X, Y, cand)  # callers check that two distinct points exist
     cr = cdy / cdx
     lo_at, hi_at = int(np.argmin(cr)), int(np.argmax(cr))
     low, high = st.low.ij, st.high.ij
