@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..jl.distortion import pca_map
 from ..jl.minimax import BULK_BETAS, ITERS_PER_BETA, SHARP_BETAS, minimax
 
 __all__ = ["gaussian_maps", "sparse_map", "pca_map", "minimax_map", "MinimaxResult"]
@@ -36,16 +37,6 @@ def sparse_map(d: int, k: int, *, density: float | None = None, seed: int = 0) -
     density = 1.0 / math.sqrt(d) if density is None else density
     signs = rng.choice([-1.0, 0.0, 1.0], size=(k, d), p=[density / 2, 1 - density, density / 2])
     return signs / math.sqrt(density * k)
-
-
-def pca_map(X: np.ndarray, k: int) -> np.ndarray:
-    """Projection on the top-k principal directions (k x d, orthonormal rows)."""
-    Xc = np.asarray(X, dtype=np.float64) - np.mean(X, axis=0)
-    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
-    rows = Vt[: min(k, Vt.shape[0])]
-    if rows.shape[0] < k:  # k > rank: pad with zero rows, distances are unchanged
-        rows = np.vstack([rows, np.zeros((k - rows.shape[0], Xc.shape[1]))])
-    return rows
 
 
 @dataclass(frozen=True)

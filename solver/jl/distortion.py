@@ -22,7 +22,7 @@ from ..errors import InputError
 from .pairs import TILE, PairScan, PairSet, scan_pairs
 
 __all__ = ["DistortionCertificate", "SmoothedDistortion", "certificate_from_scan", "certify_embedding", "certify_maps",
-           "jl_min_dim"]
+           "duplicate_rows", "jl_min_dim", "pca_map"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,17 @@ def jl_min_dim(n: int, eps: float) -> int | None:
     return int(math.ceil(4 * math.log(n) / denom))
 
 
-def _distinct(X: np.ndarray) -> int:
+def pca_map(X: np.ndarray, k: int) -> np.ndarray:
+    """Projection on the top-k principal directions (k x d, orthonormal rows)."""
+    Xc = np.asarray(X, dtype=np.float64) - np.mean(X, axis=0)
+    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
+    rows = Vt[: min(k, Vt.shape[0])]
+    if rows.shape[0] < k:  # k > rank: pad with zero rows, distances are unchanged
+        rows = np.vstack([rows, np.zeros((k - rows.shape[0], Xc.shape[1]))])
+    return rows
+
+
+def duplicate_rows(X: np.ndarray) -> int:
     """Rows of X identical to an earlier row."""
     return X.shape[0] - np.unique(X, axis=0).shape[0]
 
@@ -130,7 +140,7 @@ def certify_maps(
     X = np.asarray(X, dtype=np.float64)
     for Y in Ys:
         _check_pair(X, Y)
-    dup = _distinct(X) if duplicates is None else duplicates
+    dup = duplicate_rows(X) if duplicates is None else duplicates
     if X.shape[0] - dup < 2:
         raise InputError("fewer than 2 distinct points: no pair to measure")
     scans = scan_pairs(X, list(Ys), device=device, tile=tile, progress=progress)

@@ -45,7 +45,7 @@ from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, InputError, check_option
 from ..io.points import validate_points
 from .certify import baseline_figures, default_baseline_draws
-from .distortion import DistortionCertificate, certificate_from_scan, certify_maps, jl_min_dim
+from .distortion import DistortionCertificate, certificate_from_scan, certify_maps, duplicate_rows, jl_min_dim, pca_map
 from .minimax import KEEP, minimax
 from .objective import best_moment_order, expected_moment, guarantee_eps, moment_polynomial, start_bound
 from .pairs import BulkPairs, PairSet, all_pairs, scan_pairs, scan_seconds_estimate, uniform_pairs
@@ -272,7 +272,7 @@ def embed(
 
     # ---- phase 1: derandomization at the guarantee's eps, on S
     t = time.monotonic()
-    duplicates = n - np.unique(X64, axis=0).shape[0]
+    duplicates = duplicate_rows(X64)
     if n - duplicates < 2:
         raise InputError("fewer than 2 distinct points: no pair to embed", path="points")
     n_pairs = n * (n - 1) // 2  # the guarantee counts duplicate pairs too: their terms are (-1/eps)^2q >= 0
@@ -292,7 +292,7 @@ def embed(
     # minimax baseline chooses its start, unless a time limit leaves no room for that
     # scan; then by their distortion on the pairs of S.
     tilt = G0 / math.sqrt(k)
-    P = torch.as_tensor(_pca_rows(X64, k), device=dev)
+    P = torch.as_tensor(pca_map(X64, k), device=dev)
     P = P / math.sqrt(max(float(pairs.ratios(pairs.images(P)).mean()), 1e-300))
     tilt_scan = scan_seconds_estimate(n, d, k, 2)
     if deadline is None or time.monotonic() + 4 * tilt_scan < deadline:
@@ -466,13 +466,6 @@ def embed(
 def _sample_distortion(pairs: PairSet, M: torch.Tensor) -> float:
     s = pairs.ratios(pairs.images(M))
     return math.sqrt(float(s.max()) / max(float(s.min()), 1e-300))
-
-
-def _pca_rows(X: np.ndarray, k: int) -> np.ndarray:
-    Xc = X - X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
-    rows = Vt[: min(k, Vt.shape[0])]
-    return np.vstack([rows, np.zeros((k - rows.shape[0], X.shape[1]))]) if rows.shape[0] < k else rows
 
 
 def _log_norm(bulk: BulkPairs, k: int, order: float, z: torch.Tensor) -> tuple[float, torch.Tensor]:

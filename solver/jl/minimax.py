@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from ..core.lbfgs import minimize_lbfgs
-from .distortion import DistortionCertificate, SmoothedDistortion, certificate_from_scan
+from .distortion import DistortionCertificate, SmoothedDistortion, certificate_from_scan, duplicate_rows
 from .pairs import BulkPairs, PairScan, PairSet, scan_pairs
 
 __all__ = ["BETAS", "MinimaxRun", "minimax"]
@@ -136,7 +136,7 @@ def minimax(
     n, d = X.shape
     dev = torch.device(device)
     Z = torch.as_tensor(X - X.mean(axis=0), device=dev)
-    dup = n - np.unique(X, axis=0).shape[0] if duplicates is None else duplicates
+    dup = duplicate_rows(X) if duplicates is None else duplicates
     M = np.array(M0, dtype=np.float64)
     k = M.shape[0]
     scan = first_scan if first_scan is not None else scan_pairs(X, [X @ M.T], keep=keep, device=dev,
