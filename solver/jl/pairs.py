@@ -178,9 +178,9 @@ def _centred(A: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def scan_seconds_estimate(n: int, d: int, k: int, maps: int = 1) -> float:
-    """A rough time for one CPU scan (GEMM at ~40 GFLOP/s, ~3 ns a pair per map), for time budgets."""
+    """A rough time for one CPU scan (GEMM at ~40 GFLOP/s, ~6 ns a pair per map), for time budgets."""
     pairs = n * (n - 1) / 2
-    return pairs * (2 * d + 2 * k * maps) / 4e10 + pairs * maps * 3e-9
+    return pairs * (2 * d + 2 * k * maps) / 4e10 + pairs * maps * 6e-9
 
 
 def scan_pairs(
