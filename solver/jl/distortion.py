@@ -11,7 +11,6 @@ the multiplicative distortion is D = sqrt(r_max / r_min).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, replace
 from typing import Callable
 

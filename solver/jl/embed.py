@@ -32,7 +32,6 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch

@@ -31,7 +31,7 @@ from ..core.lbfgs import minimize_lbfgs
 from .distortion import DistortionCertificate, SmoothedDistortion, certificate_from_scan, duplicate_rows
 from .pairs import BulkPairs, PairScan, PairSet, scan_pairs
 
-__all__ = ["BETAS", "MinimaxRun", "minimax"]
+__all__ = ["BULK_BETAS", "SHARP_BETAS", "MinimaxRun", "minimax"]
 
 #: The sharpness schedule of the smoothed max / min of log ratios: the low
 #: sharpnesses weigh the bulk of the pairs, the high ones only the extremes.
@@ -84,7 +84,7 @@ class MinimaxRun:
                 "working_pairs": self.working_pairs, "status": self.status, "seconds": self.seconds}
 
 
-def _working(Z: torch.Tensor, scan: PairScan) -> np.ndarray:
+def _working(scan: PairScan) -> np.ndarray:
     return np.concatenate([scan.low, scan.high, [scan.argmin, scan.argmax]]).astype(np.int64)
 
 
@@ -144,7 +144,7 @@ def minimax(
     scan_cost = scan.seconds
     best_M, best = M.copy(), certificate_from_scan(scan, n, d, k, dup)
     history = [(time.monotonic() - t0, best.distortion)]
-    W = _working(Z, scan)
+    W = _working(scan)
     rng = np.random.default_rng(seed)
     schedule = ([(beta, 1) for beta in bulk_betas] + [(beta, ROUNDS_PER_BETA) for beta in betas[:-1]]
                 + [(betas[-1], ROUNDS_PER_BETA + extra_rounds)])
@@ -182,9 +182,8 @@ def minimax(
             history.append((time.monotonic() - t0, best.distortion))
             if progress is not None:
                 progress(min(rounds, total), total, best.distortion)
-            keys = set((W[:, 0] * n + W[:, 1]).tolist())
-            inside = all(i * n + j in keys for i, j in (scan.argmin, scan.argmax))
-            W = _merge(n, W, _working(Z, scan))
+            inside = bool(np.isin([i * n + j for i, j in (scan.argmin, scan.argmax)], W[:, 0] * n + W[:, 1]).all())
+            W = _merge(n, W, _working(scan))
             gain = (previous - cert.distortion) / previous if math.isfinite(previous) else math.inf
             previous = cert.distortion
             if beta in bulk_betas:

@@ -496,6 +496,13 @@ def _lse_tile_torch(gy, nya, nyc, dx, beta, c_up, c_down):
     return up / (s * safe), down / (s * safe), float(up.sum()), float(down.sum()), l_max, l_min
 
 
+def _laplacian_add(LY: torch.Tensor, w: torch.Tensor, Y: torch.Tensor, a: int, b: int, c: int, e: int) -> None:
+    """LY += L_w Y for the pairs (i, j) of one tile, rows a:b by columns c:e, with weights w:
+    (L_w Y)_i = sum_j w_ij (y_i - y_j), and the same for j."""
+    LY[a:b] += w.sum(dim=1)[:, None] * Y[a:b] - w @ Y[c:e]
+    LY[c:e] += w.sum(dim=0)[:, None] * Y[c:e] - w.T @ Y[a:b]
+
+
 class BulkPairs:
     """Every pair among a set of points, for smooth objectives over the bulk of the pairs.
 
@@ -564,8 +571,7 @@ class BulkPairs:
                 else:
                     w, su, lx = _norm_tile_torch(gy, ny[a:b], ny[c:e], dx, power, shift)
                 S, l_max = S + su, max(l_max, lx)
-                LY[a:b] += w.sum(dim=1)[:, None] * Y[a:b] - w @ Y[c:e]
-                LY[c:e] += w.sum(dim=0)[:, None] * Y[c:e] - w.T @ Y[a:b]
+                _laplacian_add(LY, w, Y, a, b, c, e)
             close_grad = None
             if self.close is not None and len(self.close):
                 Yt = self.close.images(M)
@@ -602,9 +608,8 @@ class BulkPairs:
                 w_up, w_down, su, sd, lx, ln = _lse_tile_torch(gy, ny[a:b], ny[c:e], dx, beta, c_up, c_down)
             S_up, S_down = S_up + su, S_down + sd
             l_max, l_min = max(l_max, lx), min(l_min, ln)
-            for w, LY in ((w_up, LY_up), (w_down, LY_down)):
-                LY[a:b] += w.sum(dim=1)[:, None] * Y[a:b] - w @ Y[c:e]
-                LY[c:e] += w.sum(dim=0)[:, None] * Y[c:e] - w.T @ Y[a:b]
+            _laplacian_add(LY_up, w_up, Y, a, b, c, e)
+            _laplacian_add(LY_down, w_down, Y, a, b, c, e)
         close = None
         if self.close is not None and len(self.close):
             Yt = self.close.images(M)
