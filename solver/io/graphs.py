@@ -60,8 +60,10 @@ def read_graph(path: str | os.PathLike, *, format: str = "auto") -> Graph:
     format : {"auto", "edgelist", "rudy", "mtx"}
         ``auto`` decides by extension (``.mtx`` Matrix Market; ``.edgelist``,
         ``.edges``, ``.csv``... edge list) and otherwise by content: a first
-        line ``n m`` followed by exactly ``m`` edge lines with ids in 1..n is
-        a Gset/rudy file.
+        line ``n m`` followed by exactly ``m`` edge lines with ids in 1..n,
+        or by ``i j w`` lines, is a Gset/rudy file (its errors are reported
+        with their line); ``n m`` over ``i j`` lines whose ids fit but whose
+        count is not ``m`` is refused as ambiguous.
 
     Returns
     -------
@@ -118,10 +120,19 @@ def detect_graph_format(name: str, lines: list[str]) -> str:
     counts = [_small_int(t) for t in toks]
     if len(toks) == 2 and None not in counts:
         n, m = counts
-        data = list(itertools.islice(_content(lines[no:]), 5))
-        ids_fit = all(len(t) >= 2 and all(1 <= (_small_int(x) or 0) <= n for x in t[:2]) for _, t in data)
-        if ids_fit and _count_data_lines(lines, no) == m:
+        sample = [t for _, t in itertools.islice(_content(lines[no:]), 1000)]
+        ids_fit = all(len(t) in (2, 3) and all(1 <= (_small_int(x) or 0) <= n for x in t[:2]) for t in sample)
+        edges = _count_data_lines(lines, no)
+        if ids_fit and edges == m:
             return "rudy"
+        if sample and all(len(t) == 3 for t in sample):
+            # 'n m' over 'i j w' triples is a rudy file, right or wrong: its parser names any error's line
+            return "rudy"
+        if sample and ids_fit:
+            raise InputError(
+                f"the first line '{n} {m}' reads as a rudy header (n vertices, m edges) but the file has "
+                f"{edges} edge lines, not {m}; if it is an edge list, or a rudy file, say so with "
+                f"--format edgelist or --format rudy", path=name, line=no)
     return "edgelist"
 
 
