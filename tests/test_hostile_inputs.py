@@ -19,14 +19,16 @@ MTX = "%%MatrixMarket matrix coordinate real symmetric\n"
 CASES = [
     # name, content, the message's words (after 'error: FILE:LINE: ')
     ("rudy_vertex_out_of_range.txt", "3 2\n1 2 1\n2 9 1\n", ":3: vertex id 9 is out of range 1..3"),
-    ("rudy_more_edges_than_header.txt", "3 2\n1 2 1\n2 3 1\n1 3 1\n", ":1: the header announces 2 edges but the file has 3"),
+    ("rudy_more_edges_than_header.txt", "3 2\n1 2 1\n2 3 1\n1 3 1\n",
+     ":1: the header announces 2 edges but the file has 3"),
     ("rudy_fewer_edges_than_header.txt", "4 5\n1 2 1\n2 3 1\n", ":1: the header announces 5 edges but the file has 2"),
     ("rudy_bad_weight.txt", "3 2\n1 2 1\n2 3 x\n", ":3:"),
     ("rudy_zero_vertex.txt", "3 2\n0 2 1\n2 3 1\n", ":2: vertex id 0 is out of range 1..3"),
     ("ambiguous_header.txt", "3 2\n1 2\n2 3\n1 3\n",
      ":1: the first line '3 2' reads as a rudy header (n vertices, m edges) but the file has 3 edge lines, not 2"),
     ("mtx_index_out_of_range.mtx", MTX + "3 3 2\n2 1 1.0\n9 1 1.0\n", ":4: index 9 is out of range 1..3"),
-    ("mtx_entry_count.mtx", MTX + "3 3 5\n2 1 1.0\n3 1 1.0\n", ":2: the size line announces 5 entries but the file has 2"),
+    ("mtx_entry_count.mtx", MTX + "3 3 5\n2 1 1.0\n3 1 1.0\n",
+     ":2: the size line announces 5 entries but the file has 2"),
     ("mtx_short_size_line.mtx", MTX + "3 3\n2 1 1.0\n", ":2: expected the size line 'rows cols entries'"),
 ]
 
@@ -64,7 +66,8 @@ ASSIGNMENTS = [
     ("short.tsv", lambda cut: "".join(cut.splitlines(True)[:5]), ": 29 of the graph's 34 vertices have no side"),
     ("bad_side.tsv", lambda cut: cut.replace("\t1\n", "\t7\n", 1), ":2: side '7' is not 0/1, -1/+1 or true/false"),
     ("stranger.tsv", lambda cut: "999\t0\n" + cut, ":1: vertex '999' is not in the graph"),
-    ("twice.tsv", lambda cut: cut + cut.splitlines(True)[-1], ":35: vertex '33' is given a side twice (first on line 34)"),
+    ("twice.tsv", lambda cut: cut + cut.splitlines(True)[-1],
+     ":35: vertex '33' is given a side twice (first on line 34)"),
 ]
 
 

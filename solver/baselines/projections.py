@@ -86,6 +86,6 @@ def minimax_map(
     """
     t0 = time.monotonic()
     deadline = None if time_limit is None else t0 + time_limit
-    run = minimax(np.asarray(X, dtype=np.float64), M0, bulk_betas=bulk_betas, betas=betas, iters_per_beta=iters_per_beta,
-                  deadline=deadline, device=device, progress=progress)
+    run = minimax(np.asarray(X, dtype=np.float64), M0, bulk_betas=bulk_betas, betas=betas,
+                  iters_per_beta=iters_per_beta, deadline=deadline, device=device, progress=progress)
     return MinimaxResult(run.M, run.certificate.distortion, start, time.monotonic() - t0, run.history, run.status)

@@ -1,6 +1,6 @@
 """Derandomized Johnson-Lindenstrauss embeddings.
 
-Two phases, each on the problem-agnostic core, and scans that certify:
+Three phases, each on the problem-agnostic core, and scans that certify:
 
 1. **Derandomization** (the guarantee). A = M + sigma G starts at the
    classical Gaussian map (M ~ 0, sigma = 1/sqrt(k)). Perturbed gradient
@@ -11,9 +11,12 @@ Two phases, each on the problem-agnostic core, and scans that certify:
    Gaussian start bound is below 1/2, the deterministic M is a certified
    eps_1-JL map for the pairs of S whenever Phi_S + lam k d sigma^2 stayed
    below 1; the certificate's scan computes the same sum over all pairs.
-2. **Polish** (optional, beyond the paper): the working-set minimax of
-   :mod:`solver.jl.minimax` from the derandomized map; the certified
-   distortion never goes up.
+2. **Continuation** (when no ``eps`` is given): at sigma = 0 the objective is
+   sum (delta / eps)^p, eps a mere scale; log ||s - 1||_p is minimized by
+   L-BFGS over the bulk of the pairs (:class:`solver.jl.pairs.BulkPairs`).
+3. **Polish** (optional, beyond the paper): the working-set minimax of
+   :mod:`solver.jl.minimax` from the continuation's map. Each phase's map is
+   kept only if its certified distortion is lower.
 
 Every map is certified on all pairs by the blocked scan of
 :mod:`solver.jl.pairs`; no step of the optimization costs O(n^2).
@@ -47,7 +50,7 @@ from .certify import baseline_figures, default_baseline_draws
 from .distortion import DistortionCertificate, certificate_from_scan, certify_maps, duplicate_rows, jl_min_dim, pca_map
 from .minimax import KEEP, minimax
 from .objective import best_moment_order, expected_moment, guarantee_eps, moment_polynomial, start_bound
-from .pairs import BulkPairs, PairSet, all_pairs, scan_pairs, scan_seconds_estimate, uniform_pairs
+from .pairs import BulkPairs, PairSet, all_pairs, flat_objective, scan_pairs, scan_seconds_estimate, uniform_pairs
 
 __all__ = ["JLResult", "embed"]
 
@@ -406,9 +409,8 @@ def embed(
             if deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline:
                 break
             stop = None if deadline is None else deadline - 1.5 * scan.seconds
-            res = minimize_lbfgs(lambda z: _log_norm(bulk, k, order, z),
-                                 torch.as_tensor(M_c, device=dev).reshape(-1), max_iters=CONTINUATION_ITERS,
-                                 deadline=stop)
+            res = minimize_lbfgs(flat_objective(bulk.log_norm, k, order), torch.as_tensor(M_c, device=dev).reshape(-1),
+                                 max_iters=CONTINUATION_ITERS, deadline=stop)
             cand = res.x.view(k, d).cpu().numpy().copy()
             if not np.all(np.isfinite(cand)):
                 break
@@ -458,18 +460,13 @@ def embed(
     status = "time_limit" if limited or (deadline is not None and time.monotonic() > deadline) else "complete"
     if run.status == "interrupted":
         status = "interrupted"
-    return JLResult(M_out, Y, final, derand_out, guarantee, sosp, tuple(stages), polished, baselines, seconds, seed, str(dev),
-                    status, tuple(notes))
+    return JLResult(M_out, Y, final, derand_out, guarantee, sosp, tuple(stages), polished, baselines, seconds, seed,
+                    str(dev), status, tuple(notes))
 
 
 def _sample_distortion(pairs: PairSet, M: torch.Tensor) -> float:
     s = pairs.ratios(pairs.images(M))
     return math.sqrt(float(s.max()) / max(float(s.min()), 1e-300))
-
-
-def _log_norm(bulk: BulkPairs, k: int, order: float, z: torch.Tensor) -> tuple[float, torch.Tensor]:
-    value, grad = bulk.log_norm(z.view(k, -1), order)
-    return value, grad.reshape(-1)
 
 
 def _lbfgs_moment(problem: _MomentProblem, x0: torch.Tensor, *, iters: int,

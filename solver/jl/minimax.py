@@ -1,13 +1,16 @@
 """The direct deterministic minimax of the distortion, over working sets of pairs.
 
-Only the extreme pairs decide the distortion, so the smoothed objective is
-taken over a working set W of pairs, cutting-plane style::
+At low sharpness the smoothed objective weighs the bulk of the pairs, so it
+runs over every pair among at most BULK_POINTS points; at high sharpness only
+the extreme pairs count, so it runs over a working set W, cutting-plane
+style::
 
     scan all pairs at M0; W <- the most extreme pairs on both sides
-    for beta in the sharpness schedule (then the last beta again):
-        M <- L-BFGS on (LSE_beta(log s) + LSE_beta(-log s)) / beta over W
+    for beta in the bulk sharpnesses, then the sharp ones (the last more often):
+        M <- L-BFGS on (LSE_beta(log s) + LSE_beta(-log s)) / beta over the bulk, or over W
         scan all pairs at M: a certificate; keep the best map
-        if both extreme pairs were already in W (and beta is the last): stop
+        sharp beta and both extreme pairs already in W: next beta (the last: stop
+            once a round also gains less than STALL)
         W <- W + the scan's most extreme pairs
 
 Every map kept was certified on all pairs by the scan that visited it, so
@@ -18,7 +21,6 @@ different starts, so they compare on equal terms.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ import torch
 
 from ..core.lbfgs import minimize_lbfgs
 from .distortion import DistortionCertificate, SmoothedDistortion, certificate_from_scan, duplicate_rows
-from .pairs import BulkPairs, PairScan, PairSet, scan_pairs
+from .pairs import BulkPairs, PairScan, PairSet, flat_objective, scan_pairs
 
 __all__ = ["BULK_BETAS", "SHARP_BETAS", "MinimaxRun", "minimax"]
 
@@ -94,11 +96,6 @@ def _merge(n: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
     return both[np.sort(first)]
 
 
-def _bulk_objective(bulk: BulkPairs, k: int, beta: float, x: torch.Tensor) -> tuple[float, torch.Tensor]:
-    value, grad = bulk.smoothed_distortion(x.view(k, -1), beta)
-    return value, grad.reshape(-1)
-
-
 def minimax(
     X: np.ndarray,
     M0: np.ndarray,
@@ -146,23 +143,25 @@ def minimax(
     history = [(time.monotonic() - t0, best.distortion)]
     W = _working(scan)
     rng = np.random.default_rng(seed)
-    schedule = ([(beta, 1) for beta in bulk_betas] + [(beta, ROUNDS_PER_BETA) for beta in betas[:-1]]
-                + [(betas[-1], ROUNDS_PER_BETA + extra_rounds)])
+    # (beta, rounds, over the bulk?, the last beta?)
+    schedule = ([(beta, 1, True, False) for beta in bulk_betas]
+                + [(beta, ROUNDS_PER_BETA, False, False) for beta in betas[:-1]]
+                + [(betas[-1], ROUNDS_PER_BETA + extra_rounds, False, True)])
     bulk = None
     if bulk_betas:
         chosen = np.sort(rng.choice(n, size=min(n, BULK_POINTS), replace=False))
         bulk = BulkPairs(Z[torch.as_tensor(chosen, device=dev)])
-    total = sum(r for _, r in schedule)
+    total = sum(r for _, r, _, _ in schedule)
     rounds, scans, status, done = 0, 1, "rounds", False
     previous = best.distortion
-    for beta, beta_rounds in schedule:
+    for beta, beta_rounds, on_bulk, last in schedule:
         for _ in range(beta_rounds):
             if deadline is not None and time.monotonic() + 1.2 * scan_cost > deadline:
                 status, done = "time_limit", True
                 break
             stop = None if deadline is None else deadline - 1.2 * scan_cost
-            if beta in bulk_betas and bulk is not None:
-                fun = functools.partial(_bulk_objective, bulk, k, beta)
+            if on_bulk:
+                fun = flat_objective(bulk.smoothed_distortion, k, beta)
             else:
                 fun = SmoothedDistortion(PairSet(Z, W), k, beta).value_and_gradient
             res = minimize_lbfgs(fun, torch.as_tensor(M, device=dev).reshape(-1), max_iters=iters_per_beta,
@@ -186,11 +185,11 @@ def minimax(
             W = _merge(n, W, _working(scan))
             gain = (previous - cert.distortion) / previous if math.isfinite(previous) else math.inf
             previous = cert.distortion
-            if beta in bulk_betas:
+            if on_bulk:
                 continue
-            if beta != betas[-1] and inside:  # the cutting plane has caught up at this beta
+            if not last and inside:  # the cutting plane has caught up at this beta
                 break
-            if beta == betas[-1] and inside and (res.status == "converged" or gain < STALL):
+            if last and inside and (res.status == "converged" or gain < STALL):
                 status, done = "converged", True
                 break
         if done:

@@ -33,7 +33,8 @@ import torch
 
 from ..core.jit import HAVE_NUMBA
 
-__all__ = ["PairScan", "PairSet", "scan_pairs", "uniform_pairs", "all_pairs", "scan_seconds_estimate"]
+__all__ = ["BulkPairs", "PairScan", "PairSet", "all_pairs", "flat_objective", "scan_pairs", "scan_seconds_estimate",
+           "uniform_pairs"]
 
 #: Side of the square tiles of the scan (three float64 buffers of TILE^2).
 TILE = 2048
@@ -388,15 +389,10 @@ class PairSet:
             dx[s:s + chunk] = (diff * diff).sum(dim=1)
         keep = dx > 0
         self.li, self.lj, self.dx = li[keep], lj[keep], dx[keep]
-        self.kept = keep.cpu().numpy()
-        self.pairs = pairs[self.kept]
+        self.pairs = pairs[keep.cpu().numpy()]
 
     def __len__(self) -> int:
         return int(self.dx.numel())
-
-    def keys(self, n: int) -> np.ndarray:
-        """One integer per pair (i n + j), for set operations."""
-        return self.pairs[:, 0] * n + self.pairs[:, 1]
 
     def images(self, M: torch.Tensor) -> torch.Tensor:
         """The touched points' images Z_t M^T."""
@@ -494,6 +490,15 @@ def _lse_tile_torch(gy, nya, nyc, dx, beta, c_up, c_down):
     l_max = float(torch.where(valid, lg, torch.full_like(lg, -math.inf)).max())
     l_min = float(torch.where(valid, lg, torch.full_like(lg, math.inf)).min())
     return up / (s * safe), down / (s * safe), float(up.sum()), float(down.sum()), l_max, l_min
+
+
+def flat_objective(fun: Callable[[torch.Tensor, float], tuple[float, torch.Tensor]], k: int,
+                   param: float) -> Callable[[torch.Tensor], tuple[float, torch.Tensor]]:
+    """``fun(M, param)`` over k x d maps, as a function of the flat vector vec M (what L-BFGS sees)."""
+    def flat(x: torch.Tensor) -> tuple[float, torch.Tensor]:
+        value, grad = fun(x.view(k, -1), param)
+        return value, grad.reshape(-1)
+    return flat
 
 
 def _laplacian_add(LY: torch.Tensor, w: torch.Tensor, Y: torch.Tensor, a: int, b: int, c: int, e: int) -> None:
