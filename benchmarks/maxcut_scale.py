@@ -1,6 +1,7 @@
 """derand maxcut at scale: Gset G81 and a million-edge random regular graph, end to end.
 
     python benchmarks/maxcut_scale.py --make-regular 200000 10 --graphs-dir /tmp/derand_scale
+    python benchmarks/maxcut_scale.py --make-gnm 2000000 10000000   # 10^7 edges, for the memory check
     python benchmarks/maxcut_scale.py G81 /tmp/derand_scale/regular_200000_10.rudy \
         --dtype float64 float32 --out benchmarks/results/maxcut_scale
 
@@ -35,6 +36,25 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.tables import write_tables  # noqa: E402
 from solver.benchmark.instances import default_gset_dir, gset_best_known, resolve_graph_spec  # noqa: E402
+
+
+def make_gnm(n: int, m: int, folder: Path, seed: int = 0) -> Path:
+    """A G(n, m)-like unweighted graph from m uniform vertex pairs (the reader merges the rare repeats and
+    drops the rare loops); numpy only, for sizes networkx cannot hold in memory."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"gnm_{n}_{m}.rudy"
+    t = time.monotonic()
+    rng = np.random.default_rng(seed)
+    i = rng.integers(1, n + 1, size=m)
+    j = rng.integers(1, n + 1, size=m)
+    j = np.where(i == j, j % n + 1, j)  # no loops
+    with path.open("w") as fh:
+        fh.write(f"{n} {m}\n")
+        for lo in range(0, m, 1_000_000):
+            block = np.column_stack([i[lo:lo + 1_000_000], j[lo:lo + 1_000_000]])
+            fh.write("\n".join(f"{a} {b} 1" for a, b in block.tolist()) + "\n")
+    print(f"wrote {path}: n={n}, m={m} in {time.monotonic() - t:.1f} s", flush=True)
+    return path
 
 
 def make_regular(n: int, d: int, folder: Path, seed: int = 0) -> Path:
@@ -99,6 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="*", help="graph files or Gset names (G81)")
     ap.add_argument("--make-regular", nargs=2, type=int, metavar=("N", "D"))
+    ap.add_argument("--make-gnm", nargs=2, type=int, metavar=("N", "M"))
     ap.add_argument("--graphs-dir", type=Path, default=Path(tempfile.gettempdir()) / "derand_scale")
     ap.add_argument("--dtype", nargs="+", default=["float64"])
     ap.add_argument("--device", default="cpu")
@@ -108,6 +129,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.make_regular:
         make_regular(*args.make_regular, folder=args.graphs_dir)
+    if args.make_gnm:
+        make_gnm(*args.make_gnm, folder=args.graphs_dir)
     if not args.graphs:
         return
     known = gset_best_known()

@@ -208,6 +208,6 @@ def test_sharded_products_match_one_process(tmp_path):
         assert r["exact_rows"]
         assert r["value"] == pytest.approx(r["sdp_value"], rel=1e-12)
         s, one = r["sharded"], r["single"]
-        assert s["method"] == one["method"] == "lobpcg-estimate" and s["verified"] is one["verified"] is False
+        assert s["method"] == one["method"] == "lanczos-probabilistic" and s["verified"] is one["verified"] is False
         assert s["upper_bound"] == pytest.approx(one["upper_bound"], rel=1e-6)
         assert s["dual_sum"] == one["dual_sum"]  # y from the shards is bit for bit the same

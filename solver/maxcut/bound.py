@@ -10,6 +10,11 @@ S + (delta - alpha) I, where alpha bounds the factorization's rounding error
 (Demmel 1989; Rump 2006): if it completes, S + delta I is PSD in exact
 arithmetic. The sum is taken exactly (math.fsum) and rounded upwards.
 
+Where no factorization fits (random expanders of 10^6 edges), the shift
+comes from random-start Lanczos instead (:mod:`solver.core.lanczos`): a
+bound that holds except with probability FAILURE_PROBABILITY, stated as
+such in the certificate (``verified: false``, ``failure_probability``).
+
 References
 ----------
 .. [1] J. Demmel, "On floating point errors in Cholesky", LAPACK Working Note
@@ -32,6 +37,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..core.lanczos import ProbableBound, lanczos_min_bound
 from ..graph import Graph
 
 __all__ = ["BoundResult", "EigenGuess", "dual_upper_bound", "estimated_upper_bound", "verified_psd_shift",
@@ -44,6 +50,18 @@ DENSE_LIMIT = 3000
 SPARSE_BAND = 8
 FILL_BUDGET = 60_000_000
 _U = np.finfo(np.float64).eps / 2
+# Above the factorization's reach the bound is probabilistic: it fails with at
+# most this probability over the eigensolver's random start. Lanczos stops
+# when LANCZOS_STALL_STEPS steps raise the bound by under LANCZOS_STALL of it
+# (benchmarks/results/bound_lanczos.md: 10^6 edges, about 4000 steps).
+FAILURE_PROBABILITY = 1e-9
+LANCZOS_STALL = 1e-6
+LANCZOS_STALL_STEPS = 200
+# Lanczos steps of the guess that brackets a factorization's shift.
+LANCZOS_GUESS_STEPS = 1000
+# Steps the probabilistic bound takes even past its deadline: fewer leave an eps
+# so large that Gershgorin's bound is the better one (300: eps ~ 2e-3 at n = 2e6).
+LANCZOS_MIN_STEPS = 300
 
 
 @dataclass(frozen=True)
@@ -66,16 +84,22 @@ class BoundResult:
         ``sparse-ldl`` (the smallest shift with all pivots of a sparse LDL^T
         positive, found by Sylvester-inertia bisection), ``gershgorin``
         (diagonal dominance, no eigensolver, valid but loose),
-        ``lobpcg-estimate`` (graphs whose factorization does not fit: the
-        LOBPCG estimate plus its residual, not verified), or
+        ``lanczos-probabilistic`` (graphs whose factorization does not fit:
+        a Kuczynski-Wozniakowski bound from random-start Lanczos, which holds
+        except with probability ``failure_probability`` over the start), or
         ``positive-weights`` (sum of the positive weights, when the bound's
         computation was interrupted).
     verified : bool
         Whether positive semidefiniteness was checked by a factorization
-        (or holds by construction); false only for ``lobpcg-estimate``.
+        (or holds by construction); false only for ``lanczos-probabilistic``.
     margin : float
         The rounding-error margin alpha included in the check.
     seconds : float
+    failure_probability : float
+        0 for a verified shift; for ``lanczos-probabilistic``, the chance
+        over the eigensolver's random start that the bound does not hold.
+    steps : int
+        Lanczos steps taken (0 for the other methods).
     """
 
     upper_bound: float
@@ -86,6 +110,16 @@ class BoundResult:
     verified: bool
     margin: float
     seconds: float
+    failure_probability: float = 0.0
+    steps: int = 0
+
+    @property
+    def statement(self) -> str:
+        """In words, what kind of bound this is."""
+        if self.verified:
+            return "proof: S + shift I is positive semidefinite, checked in floating point with a rounding margin"
+        return (f"probabilistic: holds except with probability {self.failure_probability:.0e} over the "
+                f"random start of {self.steps} Lanczos steps (Kuczynski-Wozniakowski)")
 
     def to_dict(self) -> dict:
         return {
@@ -97,6 +131,9 @@ class BoundResult:
             "verified": self.verified,
             "rounding_margin": self.margin,
             "seconds": self.seconds,
+            "failure_probability": self.failure_probability,
+            "lanczos_steps": self.steps,
+            "statement": self.statement,
         }
 
 
@@ -119,26 +156,46 @@ def _min_eig_dense(S: np.ndarray) -> float:
     return float(sla.eigh(S, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0])
 
 
-def _min_eig_sparse(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: int,
-                    maxiter: int = 300) -> tuple[float, float]:
-    """lambda_min estimate by LOBPCG, started from the range of V (near the null space
-    of S at an optimum) plus a few random vectors; returns (Ritz value, residual norm).
+def probable_min_eigenvalue(S: sp.csr_matrix, matvec, *, seed: int, dual_sum: float,
+                            deadline: float | None = None) -> ProbableBound:
+    """lambda_min(S) >= the returned ``lower`` except with probability FAILURE_PROBABILITY (random-start Lanczos).
 
-    ``S`` is a sparse matrix or any operator with the same products (a
-    distributed one: :class:`solver.distributed.bound.ShardedDualOperator`)."""
-    rng = np.random.default_rng(seed)
-    Q, _ = np.linalg.qr(np.hstack([V, rng.standard_normal((V.shape[0], 4))]))
-    guess = _lobpcg_min(S, Q, tol=1e-7, maxiter=maxiter)
-    return guess.value, guess.residual
+    ``matvec`` is S's product (S itself, or a distributed operator); S's
+    rows give the Gershgorin ceiling c >= lambda_max(S), rounded up. Lanczos
+    stops once LANCZOS_STALL_STEPS more steps raise n lambda by less than
+    LANCZOS_STALL of the bound, or at the deadline (the bound then holds
+    with the eps of the steps taken).
+    """
+    n = S.shape[0]
+    diag = S.diagonal()
+    rows = np.asarray(abs(S).sum(axis=1)).ravel()
+    row_nnz = int(np.max(np.diff(S.indptr), initial=1))
+    ceiling = float(np.max(diag + rows - np.abs(diag))) + 4 * (row_nnz + 2) * _U * float(np.max(rows))
+    ceiling = math.nextafter(ceiling, math.inf)
+    tolerance = LANCZOS_STALL * max(abs(dual_sum), 1.0) / n
+    return lanczos_min_bound(matvec, n, ceiling, failure_probability=FAILURE_PROBABILITY, seed=seed,
+                             tolerance=tolerance, check_every=LANCZOS_STALL_STEPS // 4, deadline=deadline,
+                             row_nnz=row_nnz, min_steps=LANCZOS_MIN_STEPS)
 
 
 @dataclass(frozen=True)
 class EigenGuess:
-    """A LOBPCG guess of lambda_min(S): Ritz value, residual norm, and the Ritz block to go on from."""
+    """A guess of lambda_min(S): Ritz value, residual norm, and (LOBPCG) the Ritz block to go on from."""
 
     value: float
     residual: float
-    block: np.ndarray
+    block: np.ndarray | None
+
+
+def _lanczos_guess(S: sp.csr_matrix | spla.LinearOperator, n: int, seed: int) -> EigenGuess:
+    """The lowest Ritz value of LANCZOS_GUESS_STEPS Lanczos steps from a random start.
+
+    On G81 it is within 0.1 % of lambda_min in 0.14 s where a LOBPCG guess
+    is 27 % off after 2.4 s (benchmarks/results/bound_lanczos.md).
+    """
+    found = lanczos_min_bound(S.dot, n, 0.0, seed=seed, max_steps=LANCZOS_GUESS_STEPS,
+                              check_every=LANCZOS_GUESS_STEPS)
+    return EigenGuess(found.ritz, found.residual, None)
 
 
 def _min_eig_guess(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: int, *,
@@ -248,8 +305,12 @@ def _ldl_ok(S: sp.csr_matrix, shift: float) -> bool:
     return _ldl_negative_pivots(S, shift) == 0
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
 def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float, resolution: float = 0.0,
-                   floor_fails: bool = False) -> float:
+                   floor_fails: bool = False, deadline: float | None = None) -> float:
     """The smallest shift t (to 1 %, or to ``resolution``) with S + (t - alpha) I positive definite.
 
     By LDL^T inertia: geometric bracketing from ``floor``, then bisection on
@@ -257,6 +318,7 @@ def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float,
     stops once hi - lo <= resolution (the bound moves by n (hi - lo): there is
     no point in refining a shift far below the bound's own precision; G48,
     bipartite, has a shift near 0 that took 30 factorizations to bracket to 1 %).
+    Past ``deadline`` the bisection stops at its verified upper end.
     """
     if not floor_fails and _ldl_ok(S, floor - alpha):  # floor_fails: the caller has just seen it fail
         return floor
@@ -265,7 +327,7 @@ def _inertia_shift(S: sp.csr_matrix, alpha: float, floor: float, ceiling: float,
         lo, hi = hi, (4.0 if hi < ceiling * 1e-3 else 2.0) * hi
         if hi > ceiling:
             return ceiling
-    while hi / lo > 1.01 and hi - lo > resolution:
+    while hi / lo > 1.01 and hi - lo > resolution and not _past(deadline):
         mid = math.sqrt(lo * hi)
         if _ldl_ok(S, mid - alpha):
             hi = mid
@@ -308,7 +370,7 @@ def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> tupl
 
 def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.ndarray | None = None,
                      operator: spla.LinearOperator | None = None,
-                     eig_guess: EigenGuess | None = None) -> BoundResult:
+                     eig_guess: EigenGuess | None = None, deadline: float | None = None) -> BoundResult:
     """Certified upper bound on the maximum cut of ``graph`` from any factor ``V``.
 
     Parameters
@@ -329,6 +391,10 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
         The LOBPCG guess of lambda_min(S) that :func:`estimated_upper_bound`
         made for this V; the bound goes on from it. It only brackets the
         verified shift.
+    deadline : float, optional
+        :func:`time.monotonic` time after which the bound stops refining
+        its shift and returns the best it has verified (a looser bound,
+        still valid); a factorization under way runs to its end.
 
     Returns
     -------
@@ -388,29 +454,32 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
         # guess is refined first (two more LOBPCG runs, ~1 s there) rather
         # than bracketed by up to a dozen factorizations.
         target = S if operator is None else operator
-        guess = eig_guess or _min_eig_guess(target, V, seed)
+        guess = eig_guess or _lanczos_guess(target, n, seed)
         alpha = _rounding_margin(n, S.diagonal() + gershgorin)
         floor = max(2 * alpha + 1e-12 * scale, 1.01 * max(0.0, -guess.value))
         t = time.monotonic()
         verified = _ldl_ok(S, floor - alpha)
-        if not verified and time.monotonic() - t > 0.2:
+        if not verified and time.monotonic() - t > 0.2 and not _past(deadline) and guess.block is not None:
             guess = _min_eig_guess(target, V, seed, start=guess, rounds=2, atol=1e-7 * abs(dual_sum) / n)
             floor = max(floor, 1.01 * max(0.0, -guess.value))
             verified = _ldl_ok(S, floor - alpha)
         estimate = guess.value
         resolution = 1e-9 * max(1.0, abs(dual_sum)) / n
         shift = floor if verified else _inertia_shift(S, alpha, floor, gershgorin + alpha, resolution,
-                                                      floor_fails=True)
+                                                      floor_fails=True, deadline=deadline)
         if shift < gershgorin + alpha:
             return result(shift, estimate, "sparse-ldl", True, alpha)
     else:
-        # No factorization fits in memory (an expander-like graph): the shift is
-        # the LOBPCG estimate plus its residual, and is marked unverified.
-        estimate, residual = _min_eig_sparse(S if operator is None else operator, np.asarray(V, dtype=np.float64),
-                                             seed)
-        alpha = _rounding_margin(n, S.diagonal() + max(0.0, -estimate))
-        shift = max(0.0, -estimate) + residual + 2 * alpha
+        # No factorization fits in memory (an expander-like graph): a bound
+        # from random-start Lanczos that fails with probability at most
+        # FAILURE_PROBABILITY, O(n) memory, one product per step.
+        target = S if operator is None else operator
+        probable = probable_min_eigenvalue(S, target.dot, seed=seed, dual_sum=dual_sum, deadline=deadline)
+        alpha = 4 * _U * float(np.max(np.abs(S.diagonal()), initial=0.0))  # S's own rounding; Lanczos has its margin
+        shift = max(0.0, -probable.lower) + alpha
         if shift < gershgorin:
-            return result(shift, estimate, "lobpcg-estimate", False, alpha)
+            return BoundResult(_upper_sum(y, n, shift), dual_sum, shift, probable.ritz, "lanczos-probabilistic",
+                               False, alpha, time.monotonic() - start, probable.failure_probability,
+                               probable.steps)
     alpha = _rounding_margin(n, S.diagonal() + gershgorin)
     return result(gershgorin + alpha, float("nan"), "gershgorin", True, alpha)
