@@ -96,7 +96,7 @@ def on_root(group: ProcessGroup, fn, *args, **kwargs):
 
 
 def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarray, *, seed: int = 0,
-                             graph: Graph | None = None) -> BoundResult:
+                             graph: Graph | None = None, deadline: float | None = None) -> BoundResult:
     """:func:`~solver.maxcut.bound.dual_upper_bound` for a sharded graph (every rank calls it).
 
     Parameters
@@ -109,6 +109,8 @@ def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarr
     seed : int
     graph : Graph
         The whole graph, on rank 0 (ignored elsewhere).
+    deadline : float, optional
+        As in :func:`~solver.maxcut.bound.dual_upper_bound` (rank 0's clock decides).
 
     Returns
     -------
@@ -122,7 +124,7 @@ def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarr
 
     def certify():
         try:
-            return dual_upper_bound(graph, V, seed=seed, dual=y, operator=operator)
+            return dual_upper_bound(graph, V, seed=seed, dual=y, operator=operator, deadline=deadline)
         finally:
             operator.stop()
 

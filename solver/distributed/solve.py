@@ -42,7 +42,8 @@ from ..maxcut.bound import BoundResult
 from ..maxcut.derandomize import REG_FACTOR, derandomize_edges
 from ..maxcut.objective import EdgeData
 from ..maxcut.sdp import SDP_TOL, SDPResult, burer_monteiro_rows
-from ..maxcut.solve import MaxCutResult, _optimal_cut_at, check_run_options, finish_maxcut, relax_and_bound
+from ..maxcut.solve import (MaxCutResult, _optimal_cut_at, check_run_options, finish_maxcut, phase_deadlines,
+                            relax_and_bound)
 from .bound import on_root, sharded_dual_upper_bound
 from .group import ProcessGroup
 from .partition import GraphShard, partition_vertices, shard_graph
@@ -98,10 +99,11 @@ class ShardedEngine:
         rows = ShardedLaplacianRows(self.shard, self.group, device, dtype)
         return burer_monteiro_rows(rows, rank=rank, device=device, dtype=dtype, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int, reuse: BoundResult | None = None) -> BoundResult:
+    def bound(self, V: np.ndarray, seed: int, reuse: BoundResult | None = None,
+              deadline: float | None = None) -> BoundResult:
         if reuse is not None:  # computed by estimate() for this V
             return reuse
-        return sharded_dual_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph)
+        return sharded_dual_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph, deadline=deadline)
 
     def estimate(self, V: np.ndarray, seed: int) -> tuple[float, BoundResult]:
         # The sharded bound itself (its eigensolver products are already
@@ -170,11 +172,13 @@ def solve_maxcut_distributed(
 
     graph, shard = scatter_graph(group, load)
     seconds_read = time.monotonic() - start
-    deadline = None if time_limit is None else start + float(time_limit)
+    deadlines = phase_deadlines(start, time_limit)
+    deadline = deadlines["end"]
     gen = sync_generator(make_generator(seed, dev), group)
 
-    relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
-                            sdp_tol=sdp_tol, progress=progress, engine=ShardedEngine(shard, group, graph))
+    relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt,
+                            deadline=deadlines["sdp"], bound_deadline=deadlines["bound"], sdp_tol=sdp_tol,
+                            progress=progress, engine=ShardedEngine(shard, group, graph))
     seconds = {"read": seconds_read, **relax.seconds}
 
     t = time.monotonic()
@@ -183,7 +187,7 @@ def solve_maxcut_distributed(
     derand = derandomize_edges(
         edges, relax.sdp.V, reg=reg, cut_value=lambda sides: group.total_float(shard.cut_value(sides)),
         total=group.total, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
-        deadline=None if deadline is None else (lambda: group.any(time.monotonic() > deadline)),
+        deadline=None if deadline is None else (lambda: group.any(time.monotonic() > deadlines["derandomize"])),
         target=group.broadcast_object(_optimal_cut_at(graph, relax.bound.upper_bound) if group.is_root else None),
         progress=for_phase(progress, "derandomize"))
     seconds["derandomize"] = time.monotonic() - t

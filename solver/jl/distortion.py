@@ -33,7 +33,7 @@ class DistortionCertificate:
     n, d, k : int
         Points, input and embedding dimensions.
     pairs_checked : int
-        Pairs of distinct points (all of them: nothing is sampled).
+        Pairs of distinct points checked: all of them, unless ``complete`` is false.
     duplicates : int
         Points identical to an earlier point; their zero-length pairs are left out.
     r_min, r_max : float
@@ -46,6 +46,11 @@ class DistortionCertificate:
     recomputed_pairs : int
         Pairs whose ratio was recomputed from the original coordinates.
     seconds : float
+    complete : bool
+        Whether every pair was checked. A time limit can stop the scan
+        early; the figures are then those of the pairs checked (the pairs
+        among the leading rows), and the distortion is a lower bound on the
+        embedding's, not a certificate.
     """
 
     n: int
@@ -62,6 +67,7 @@ class DistortionCertificate:
     scale: float
     recomputed_pairs: int
     seconds: float
+    complete: bool = True
 
     def rescaled(self, c: float) -> "DistortionCertificate":
         """The certificate of the same map with squared distances scaled by ``c`` > 0 (D is unchanged)."""
@@ -76,7 +82,7 @@ class DistortionCertificate:
             "duplicates": self.duplicates, "r_min": self.r_min, "r_max": self.r_max,
             "extreme_pairs": self.extreme_pairs, "eps_sq": self.eps_sq, "eps_opt": self.eps_opt,
             "distortion": self.distortion, "scale": self.scale, "recomputed_pairs": self.recomputed_pairs,
-            "seconds": self.seconds,
+            "seconds": self.seconds, "complete": self.complete,
         }
 
 
@@ -117,7 +123,7 @@ def certificate_from_scan(scan: PairScan, n: int, d: int, k: int, duplicates: in
         eps_opt=(r_max - r_min) / total if total > 0 else math.inf,
         distortion=math.sqrt(r_max / r_min) if r_min > 0 else math.inf,
         scale=2.0 / total if total > 0 else math.inf,
-        recomputed_pairs=scan.recomputed, seconds=scan.seconds,
+        recomputed_pairs=scan.recomputed, seconds=scan.seconds, complete=scan.complete,
     )
 
 
@@ -134,21 +140,24 @@ def _check_pair(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def certify_maps(
     X: np.ndarray, Ys: list[np.ndarray], *, device: torch.device | str = "cpu", tile: int = TILE,
     duplicates: int | None = None, progress: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> list[DistortionCertificate]:
-    """Exact worst-case distortion of several embeddings of the same points, in one pass over the pairs."""
+    """Exact worst-case distortion of several embeddings of the same points, in one pass over the pairs
+    (cut short at ``deadline``, if given: see :attr:`DistortionCertificate.complete`)."""
     X = np.asarray(X, dtype=np.float64)
     for Y in Ys:
         _check_pair(X, Y)
     dup = duplicate_rows(X) if duplicates is None else duplicates
     if X.shape[0] - dup < 2:
         raise InputError("fewer than 2 distinct points: no pair to measure")
-    scans = scan_pairs(X, list(Ys), device=device, tile=tile, progress=progress)
+    scans = scan_pairs(X, list(Ys), device=device, tile=tile, progress=progress, deadline=deadline)
     return [certificate_from_scan(s, X.shape[0], X.shape[1], np.shape(Y)[1], dup) for s, Y in zip(scans, Ys)]
 
 
 def certify_embedding(
     X: np.ndarray, Y: np.ndarray, *, device: torch.device | str = "cpu", tile: int = TILE,
     duplicates: int | None = None, progress: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> DistortionCertificate:
     """Exact worst-case distortion of ``Y`` as an embedding of ``X``, over all pairs.
 
@@ -170,6 +179,9 @@ def certify_embedding(
         Rows of X equal to an earlier row, when the caller knows.
     progress : callable, optional
         ``progress(tiles_done, tiles_total)``.
+    deadline : float, optional
+        :func:`time.monotonic` time after which the scan stops at the next
+        tile; the certificate then says ``complete: false``.
 
     Raises
     ------
@@ -177,7 +189,8 @@ def certify_embedding(
         Mismatched row counts, or fewer than two distinct points.
     """
     X, Y = _check_pair(X, Y)
-    return certify_maps(X, [Y], device=device, tile=tile, duplicates=duplicates, progress=progress)[0]
+    return certify_maps(X, [Y], device=device, tile=tile, duplicates=duplicates, progress=progress,
+                        deadline=deadline)[0]
 
 
 class SmoothedDistortion:

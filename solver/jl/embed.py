@@ -310,9 +310,15 @@ def embed(
     start_value = problem.value(x0)
     # SOSP tolerances relative to the starting objective (the problem's scale).
     grad_tol = hess_tol = REL_TOL * start_value
-    # Leave time for the scan that certifies the derandomized map.
+    # Leave time for the scan that certifies the derandomized map; where the
+    # limit cannot hold that scan, half of what is left, and the scan checks
+    # the pairs the rest allows (the certificate then says it is incomplete).
     scan_guess = scan_seconds_estimate(n, d, k)
-    derand_deadline = None if deadline is None else max(t, deadline - 1.3 * scan_guess)
+    derand_deadline = None
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        derand_deadline = (deadline - 1.3 * scan_guess if 1.3 * scan_guess < 0.5 * left
+                           else time.monotonic() + 0.5 * max(left, 0.0))
 
     def collapsed(_: int, x: torch.Tensor) -> bool:
         # sigma -> 0 at the SOSP (the lemma). Setting sigma to 0 is taken as
@@ -348,14 +354,19 @@ def embed(
     # ---- the derandomized map's certificate: one scan of all pairs
     t = time.monotonic()
     scan_progress = None if progress is None else (lambda a, b: progress("certify", a, b))
-    scan = scan_pairs(X64, [X64 @ M1.T], keep=KEEP, power=2 * q, eps=eps1, device=dev, progress=scan_progress)[0]
+    # a scan cut short still recomputes its extremes from the coordinates: it stops a little early
+    scan = scan_pairs(X64, [X64 @ M1.T], keep=KEEP, power=2 * q, eps=eps1, device=dev, progress=scan_progress,
+                      deadline=None if deadline is None else deadline - 0.05 * time_limit)[0]
     derand_cert = certificate_from_scan(scan, n, d, k, duplicates)
+    if not scan.complete:
+        notes.append(f"certify: the time limit stopped the scan after {scan.pairs:,} of {n_pairs:,} pairs; "
+                     "the distortion is that of the pairs checked (a lower bound), not a certificate")
     seconds["certify"] = time.monotonic() - t
     reg_cost = reg * k * d * sigma0 ** 2
     start_bound_value = problem.phi_at(x0)
     # pairs of duplicate points are not in the scan; each adds (1/eps)^2q to Phi at sigma = 0
     dup_pairs = n_pairs - scan.pairs
-    final_all = scan.power_sum + dup_pairs * eps1 ** (-2 * q)
+    final_all = scan.power_sum + dup_pairs * eps1 ** (-2 * q) if scan.complete else None
     guarantee = {
         "eps": eps1,
         "moment_order": 2 * q,
@@ -374,7 +385,7 @@ def embed(
                          if sampled else "every pair; ")
                       + "final_bound_all_pairs is the exact all-pairs sum at the deterministic map: when it is "
                         "below 1, every pair has |r - 1| < eps"),
-        "met": derand_cert.eps_sq < eps1 if start_bound_value + reg_cost < 1.0 else None,
+        "met": derand_cert.eps_sq < eps1 if start_bound_value + reg_cost < 1.0 and scan.complete else None,
         "derandomized_eps_sq": derand_cert.eps_sq,
     }
     sosp = {
@@ -403,10 +414,10 @@ def embed(
     t = time.monotonic()
     stages: list[dict] = []
     M_c, first_scan = M1, scan
-    if eps is None:
+    if eps is None and scan.complete:
         bulk = BulkPairs(Xc[torch.as_tensor(points, device=dev)])
         for order in CONTINUATION_ORDERS:
-            if deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline:
+            if not scan.complete or (deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline):
                 break
             stop = None if deadline is None else deadline - 1.5 * scan.seconds
             res = minimize_lbfgs(flat_objective(bulk.log_norm, k, order), torch.as_tensor(M_c, device=dev).reshape(-1),
@@ -427,7 +438,7 @@ def embed(
     # ---- phase 3: polish (the working-set minimax, from the continuation's map)
     polished = None
     t = time.monotonic()
-    if polish:
+    if polish and scan.complete:
         mm = minimax(X64, M_c, bulk_betas=POLISH_BULK_BETAS, seed=seed, deadline=deadline, device=dev,
                      duplicates=duplicates, first_scan=first_scan,
                      progress=for_phase(progress, "polish"))
@@ -456,7 +467,8 @@ def embed(
     if X.dtype == np.float32:
         Y = Y.astype(np.float32)
     seconds["total"] = time.monotonic() - t_start
-    limited = run.status == "time_limit" or (polished is not None and polished["status"] == "time_limit")
+    limited = (run.status == "time_limit" or not scan.complete
+               or (polished is not None and polished["status"] == "time_limit"))
     status = "time_limit" if limited or (deadline is not None and time.monotonic() > deadline) else "complete"
     if run.status == "interrupted":
         status = "interrupted"

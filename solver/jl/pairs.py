@@ -108,7 +108,7 @@ class PairScan:
     argmin, argmax : tuple of int
         A pair (i, j), i < j, attaining each.
     pairs : int
-        Pairs of distinct points visited (all of them).
+        Pairs of distinct points visited (all of them, unless ``complete`` is false).
     recomputed : int
         Pairs recomputed directly: near-extremes, close points, duplicates.
     low, high : array (m, 2)
@@ -117,6 +117,9 @@ class PairScan:
     power_sum : float or None
         sum over pairs of (|r - 1| / eps)^p, when asked for.
     seconds : float
+    complete : bool
+        False when a deadline stopped the pass: the extremes are then those of
+        the pairs visited (the leading rows' tiles), a lower bound on the distortion.
     """
 
     r_min: float
@@ -129,6 +132,7 @@ class PairScan:
     high: np.ndarray
     power_sum: float | None
     seconds: float
+    complete: bool = True
 
 
 class _Side:
@@ -194,6 +198,7 @@ def scan_pairs(
     device: torch.device | str = "cpu",
     tile: int = TILE,
     progress: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> list[PairScan]:
     """One pass over every pair i < j of distinct points, for each map's images in ``Ys``.
 
@@ -212,6 +217,9 @@ def scan_pairs(
         Side of the square tiles; memory is about 3 tile^2 float64 per pass.
     progress : callable, optional
         ``progress(tiles_done, tiles_total)``.
+    deadline : float, optional
+        :func:`time.monotonic` time after which no new tile is started (at
+        least one is); the scans are then marked incomplete.
 
     Duplicates (identical rows of X) are left out. A pair whose Gram-trick
     value could be off by more than :data:`GRAM_TRUST` relative is
@@ -236,14 +244,18 @@ def scan_pairs(
     tile = max(1, int(tile))
     starts = list(range(0, n, tile))
     total = len(starts) * (len(starts) + 1) // 2
-    done = 0
+    done = visited = 0
     inv_eps = 1.0 / eps
     for a in starts:
         b = min(n, a + tile)
         for c in starts:
             if c < a:  # below the diagonal: no pair i < j
                 continue
+            if (deadline is not None and time.monotonic() > deadline
+                    and all(st.low.extreme < math.inf for st in states)):  # stop once each map has a pair
+                break
             e = min(n, c + tile)
+            visited += (b - a) * (b - a - 1) // 2 if c == a else (b - a) * (e - c)
             gx = Xc[a:b] @ Xc[c:e].T
             for (Y, Yc, ny, ty), st in zip(maps, states):
                 gy = Yc[a:b] @ Yc[c:e].T
@@ -254,7 +266,8 @@ def scan_pairs(
             done += 1
             if progress is not None:
                 progress(done, total)
-    return [_finish(X, Y, st, n, power, inv_eps, start) for (Y, *_), st in zip(maps, states)]
+    return [_finish(X, Y, st, visited, power, inv_eps, start, done == total)
+            for (Y, *_), st in zip(maps, states)]
 
 
 def _reduce_fused(gx, gy, nx, tx, ny, ty, a, b, c, e, power, inv_eps, st: _MapState) -> None:
@@ -323,8 +336,8 @@ def _direct_ratios(X: np.ndarray, Y: np.ndarray, ij: np.ndarray, chunk: int = 65
     return dx, dy
 
 
-def _finish(X: np.ndarray, Y: np.ndarray, st: _MapState, n: int, power: int, inv_eps: float,
-            start: float) -> PairScan:
+def _finish(X: np.ndarray, Y: np.ndarray, st: _MapState, visited: int, power: int, inv_eps: float,
+            start: float, complete: bool) -> PairScan:
     unsure = np.concatenate(st.unsure) if st.unsure else np.empty((0, 2), dtype=np.int64)
     near_lo = st.low.ij[st.low.r <= st.low.extreme * (1 + MARGIN)]
     near_hi = st.high.ij[st.high.r >= st.high.extreme * (1 - MARGIN)]
@@ -346,8 +359,8 @@ def _finish(X: np.ndarray, Y: np.ndarray, st: _MapState, n: int, power: int, inv
     return PairScan(
         r_min=float(cr[lo_at]), r_max=float(cr[hi_at]),
         argmin=(int(cand[lo_at, 0]), int(cand[lo_at, 1])), argmax=(int(cand[hi_at, 0]), int(cand[hi_at, 1])),
-        pairs=n * (n - 1) // 2 - duplicate_pairs, recomputed=int(unsure.shape[0] + near_lo.shape[0] + near_hi.shape[0]),
-        low=low, high=high, power_sum=power_sum, seconds=time.monotonic() - start,
+        pairs=visited - duplicate_pairs, recomputed=int(unsure.shape[0] + near_lo.shape[0] + near_hi.shape[0]),
+        low=low, high=high, power_sum=power_sum, seconds=time.monotonic() - start, complete=complete,
     )
 
 

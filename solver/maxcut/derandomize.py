@@ -61,6 +61,8 @@ NEARLY_DECIDED = 1e-3
 #: shrinks V around a settled cut, while vertices whose side does not matter
 #: (zero gain) may stay undecided for ever.
 SETTLED_ITERS = 100
+#: A run cut short (time limit) draws its randomized rounding this many times.
+SHORT_RUN_DRAWS = 16
 
 
 def default_reg(graph: Graph) -> float:
@@ -376,9 +378,21 @@ def derandomize_edges(
                 else f"the rounding settled ({undecided} vertices undecided)")
         message = (f"{what} (largest flip probability {flip:.1e}) after {run.iterations} "
                    f"iterations; V set to 0, which does not lower F")
-    if run.status not in ("stopped", "sosp") and best["cut"] > cut:
-        sides, cut = best["sides"], best["cut"]
-        message += "; returning the best rounding seen on the way"
+    if run.status not in ("stopped", "sosp"):
+        # Cut short: V is not yet 0, so the rounding is still random, with E[cut] = F >= the start's. Draw
+        # it a few times from where the run stopped, and keep the best of those and of the sign(mu) seen.
+        with torch.no_grad():
+            V_now, mu_now = problem.unpack(run.x)
+            for _ in range(SHORT_RUN_DRAWS):
+                g = torch.randn(p, generator=gen, device=device, dtype=dtype)
+                drawn = (mu_now + V_now @ g > 0).cpu().numpy()
+                value = cut_value(drawn)
+                if value > best["cut"]:
+                    best["cut"], best["sides"] = value, drawn
+        if best["cut"] > cut:
+            sides, cut = best["sides"], best["cut"]
+            message += (f"; returning the best of the roundings seen on the way and {SHORT_RUN_DRAWS} draws of "
+                        f"the randomized rounding reached")
     return DerandomizationResult(
         sides=sides,
         cut=cut,

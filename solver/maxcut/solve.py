@@ -29,6 +29,7 @@ from .local_search import LocalSearchResult, one_flip_local_search
 from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, HeadStart, ImprovementResult, default_time_cap, improve_cut
 from .prove import ProofResult, prove_maxcut
 from .tighten import TIGHTEN_LIMIT, TightenedBound, dense_work, tightened_upper_bound
+from .memory import check_derandomize, check_run
 from .sdp import ADAPTIVE_RANK_ABOVE, SPARSE_DEGREE, RANK_GAP, SDP_TOL, START_RANK, SDPResult, burer_monteiro, default_rank
 
 __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_bound", "bound_certificate",
@@ -42,6 +43,22 @@ __all__ = ["MaxCutResult", "solve_maxcut", "GW_ALPHA", "Relaxation", "relax_and_
 AUTO_TIGHTEN_MAX_N = 300
 AUTO_TIGHTEN_ROUNDS = 10
 AUTO_TIGHTEN_SECONDS = 10.0
+
+#: Under a time limit each phase ends by this share of it at the latest (the
+#: shares are cumulative), so that the later phases still run and the run ends
+#: on time; a phase that ends early leaves its time to the next, and the
+#: search has what is left. benchmarks/results/time_limits.md has the runs.
+PHASE_SHARES = {"sdp": 0.5, "bound": 0.65, "derandomize": 0.85}
+
+
+def phase_deadlines(start: float, time_limit: float | None, shares: dict[str, float] = PHASE_SHARES
+                    ) -> dict[str, float | None]:
+    """:func:`time.monotonic` times by which each phase in ``shares`` ends, and ``end`` for the run."""
+    if time_limit is None:
+        return {**{phase: None for phase in shares}, "end": None}
+    return {**{phase: start + share * float(time_limit) for phase, share in shares.items()},
+            "end": start + float(time_limit)}
+
 
 #: The Goemans-Williamson constant min_theta (theta / pi) / ((1 - cos theta) / 2).
 GW_ALPHA = 0.87856
@@ -138,10 +155,10 @@ class _OneProcess:
     def sdp(self, **kwargs) -> SDPResult:
         return burer_monteiro(self.graph, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int,
-              reuse: tuple[np.ndarray, EigenGuess | None] | None = None) -> BoundResult:
+    def bound(self, V: np.ndarray, seed: int, reuse: tuple[np.ndarray, EigenGuess | None] | None = None,
+              deadline: float | None = None) -> BoundResult:
         y, guess = (None, None) if reuse is None else reuse
-        return dual_upper_bound(self.graph, V, seed=seed, dual=y, eig_guess=guess)
+        return dual_upper_bound(self.graph, V, seed=seed, dual=y, eig_guess=guess, deadline=deadline)
 
     def fallback_bound(self, seconds: float) -> BoundResult:
         return positive_weight_bound(self.graph, seconds)
@@ -162,6 +179,7 @@ def relax_and_bound(
     progress: Progress | None = None,
     sdp_tol: float = SDP_TOL,
     engine=None,
+    bound_deadline: float | None = None,
 ) -> Relaxation:
     """Solve the SDP (Burer-Monteiro) and certify the upper bound it gives (the SDP dual).
 
@@ -190,6 +208,8 @@ def relax_and_bound(
     engine : optional
         Where the SDP and the bound run (default: this process, on ``graph``;
         a distributed run passes its sharded engine and ``graph=None``).
+    bound_deadline : float, optional
+        When the bound stops refining its shift (a valid, looser bound).
 
     Returns
     -------
@@ -209,6 +229,7 @@ def relax_and_bound(
     while True:
         reuse = None
         ranks.append(p)
+        check_run(engine.n, engine.m, p)
         t = time.monotonic()
         sdp = engine.sdp(rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
                          progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
@@ -230,7 +251,7 @@ def relax_and_bound(
                 continue
         t = time.monotonic()
         try:
-            bound = engine.bound(sdp.V, seed, reuse)
+            bound = engine.bound(sdp.V, seed, reuse, deadline=bound_deadline)
         except KeyboardInterrupt:
             bound = engine.fallback_bound(time.monotonic() - t)
             status = "interrupted"
@@ -547,7 +568,8 @@ def solve_maxcut(
     budget = tighten_budget(graph, tighten)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
-    deadline = None if time_limit is None else start + float(time_limit)
+    deadlines = phase_deadlines(start, time_limit)
+    deadline = deadlines["end"]
     gen = make_generator(seed, dev)
     head = None
     if workers > 1 and polish and improve:  # chains 1.. search from random cuts on the cores torch leaves idle
@@ -557,8 +579,9 @@ def solve_maxcut(
                          max_stall=stall, deadline=deadline)
 
     with head if head is not None else contextlib.nullcontext():
-        relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt, deadline=deadline,
-                                sdp_tol=sdp_tol, progress=progress)
+        relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt,
+                                deadline=deadlines["sdp"], bound_deadline=deadlines["bound"], sdp_tol=sdp_tol,
+                                progress=progress)
         sdp = relax.sdp
         seconds = dict(relax.seconds)
         notes = list(relax.notes)
@@ -569,8 +592,10 @@ def solve_maxcut(
 
         t = time.monotonic()
         optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
+        check_derandomize(graph.n, graph.m, sdp.V.shape[1])
         derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
-                             deadline=deadline, target=optimal, progress=for_phase(progress, "derandomize"))
+                             deadline=deadline if relax.status == "interrupted" else deadlines["derandomize"],
+                             target=optimal, progress=for_phase(progress, "derandomize"))
         seconds["derandomize"] = time.monotonic() - t
         if derand.status == "interrupted":
             deadline = time.monotonic()

@@ -66,6 +66,9 @@ LR_FLOOR = 0.01
 #: at step 892, with ||W_perp||_F = 0.19, four times its value after the
 #: 4000-step budget), and stopping there would stop the lemma half-way.
 KICK_FRACTION = 1e-2
+#: The final second-order test (80 Lanczos steps, each a Hessian-vector
+#: product) costs about this many training steps; a time limit keeps room for it.
+CHECK_ITERATIONS = 500
 
 
 def effective_rank(singular_values: torch.Tensor, threshold: float = EFFECTIVE_RANK_THRESHOLD) -> int:
@@ -349,6 +352,7 @@ def discover_structure(
     dtype: str | torch.dtype = "float64",
     threads: int | None = 1,
     progress: Progress | None = None,
+    time_limit: float | None = None,
 ) -> StructureResult:
     """Train a student on a multiple-index teacher by PGD and measure its first layer.
 
@@ -405,6 +409,10 @@ def discover_structure(
         shared machine.
     progress : callable, optional
         ``progress(phase, done, total)``; the phase is ``train``.
+    time_limit : float, optional
+        Seconds for the whole run. Training stops early enough for the
+        second-order test (timed in PGD steps as it goes); the status is
+        then ``time_limit``.
 
     Returns
     -------
@@ -453,6 +461,9 @@ def discover_structure(
     check_option(_is_int(seed), "seed", "an integer", seed)
     check_option(threads is None or (_is_int(threads) and threads >= 1), "threads", "a positive integer or None",
                  threads)
+    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+                                        and time_limit > 0), "time_limit", "a positive number of seconds", time_limit)
+    deadline = None if time_limit is None else start + float(time_limit)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     reg, lr = float(reg), float(lr)
@@ -487,7 +498,22 @@ def discover_structure(
         history = [(0, perp0, par0)]
         spectrum = [(0, tuple(float(v) for v in s0))]
 
+        clock: dict = {"iterations": 0, "first": None}
+
+        def out_of_time() -> bool:
+            # stop while the second-order test still fits: it costs about
+            # CHECK_ITERATIONS training steps, timed from the first check on
+            # (the first steps include warm-up)
+            now, first = time.monotonic(), clock["first"]
+            if now > deadline or first is None or clock["iterations"] <= first[0]:
+                return now > deadline
+            per_step = (now - first[1]) / (clock["iterations"] - first[0])
+            return now + CHECK_ITERATIONS * per_step > deadline
+
         def record(it: int, x: torch.Tensor) -> bool:
+            clock["iterations"] = it
+            if clock["first"] is None:
+                clock["first"] = (it, time.monotonic())
             if it % record_every == 0:
                 perp, par, s = measure(x)
                 history.append((it, perp, par))
@@ -500,7 +526,7 @@ def discover_structure(
         run = perturbed_gradient_descent(
             objective, x0, lr=schedule, max_iters=steps, grad_tol=KICK_FRACTION * grad_tol, hess_tol=hess_tol,
             kick_radius=1e-3, kick_wait=50, check_every=10, value_every=record_every, generator=gen,
-            progress=for_phase(progress, "train"), stop=record,
+            progress=for_phase(progress, "train"), stop=record, deadline=None if deadline is None else out_of_time,
         )
         x = run.x
         if bool(torch.isfinite(x).all()):
