@@ -188,6 +188,13 @@ def _bound_rows(table: Table, cert: dict) -> None:
         table.add_row("optimal", "proved", pr["prune_rule"] if pr is not None else "floor(bound) <= cut")
 
 
+def _check_claims(path: Path, problems: list[str], cert: dict) -> None:
+    """Fail with every claim of the certificate at ``path`` that the recomputation does not confirm."""
+    if problems:
+        raise InputError("the certificate does not hold: " + "; ".join(problems), path=path)
+    cert["checked"] = {"certificate": str(path), "claims_confirmed": True}
+
+
 def _read_graph(path: Path, format: str):
     """The graph, once its parse is known to fit in memory."""
     from .maxcut.memory import check_read
@@ -480,15 +487,18 @@ def certify_maxcut_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
     tighten: str = typer.Option("auto", "--tighten", metavar="SECONDS|auto|off", help=TIGHTEN_HELP),
     prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
+    check: Optional[Path] = typer.Option(None, "--check", help="A certificate of this cut (from derand maxcut or "
+                                         "anyone): fail unless every claim in it is confirmed."),
 ) -> None:
     """Certify a cut found by anything: recompute its value and bound the maximum cut by the SDP dual."""
-    from .io import read_assignment
+    from .io import check_maxcut_claims, read_assignment, read_certificate
     from .maxcut.certify import certify_cut
 
     interrupted = False
     with _guarded():
         _check_writable(certificate, "--certificate")
         tighten_value = _tighten_option(tighten)
+        claim = None if check is None else read_certificate(check, "maxcut")
         t = time.monotonic()
         g = _read_graph(graph, format.value)
         sides = read_assignment(cut, g)
@@ -499,6 +509,8 @@ def certify_maxcut_command(
         cert = result.certificate()
         cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
         cert["seconds"]["total"] += read_seconds
+        if claim is not None:
+            _check_claims(check, check_maxcut_claims(claim, cert), cert)
         if certificate is not None:
             write_json(certificate, cert)
         if json_out:
@@ -523,14 +535,18 @@ def certify_jl_command(
     device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the check; a scan cut short "
                                                "reports the pairs it checked and says it is incomplete."),
+    check: Optional[Path] = typer.Option(None, "--check", help="A certificate of this embedding (from derand jl "
+                                         "embed or anyone): fail unless every claim in it is confirmed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary (errors and warnings still go to stderr)."),
 ) -> None:
     """Exact worst-case distortion of any embedding of a point set, over all pairs."""
+    from .io import check_jl_claims, read_certificate
     from .io.points import read_points
     from .jl import certify_jl
 
     with _guarded():
         _check_writable(certificate, "--certificate")
+        claim = None if check is None else read_certificate(check, "jl")
         X = read_points(points, key=key)
         Y = read_points(embedding, key=embedding_key)
         if Y.shape[0] != X.shape[0]:
@@ -540,6 +556,8 @@ def certify_jl_command(
                               time_limit=time_limit)
         cert["input"] = str(points)
         cert["embedding"] = str(embedding)
+        if claim is not None:  # a float32 embedding agrees with its float64 map to ~1e-7
+            _check_claims(check, check_jl_claims(claim, cert, rel_tol=1e-5 if Y.dtype.itemsize < 8 else 1e-9), cert)
         if certificate is not None:
             write_json(certificate, cert)
         if json_out:

@@ -119,3 +119,15 @@ def test_the_cli_refuses_a_run_that_would_not_fit_and_writes_nothing(tmp_path, m
     text = (res.stderr + res.output).replace("\n", " ")
     assert res.exit_code == 1 and "needs about" in text and "a lower --rank needs less" in text
     assert "Traceback" not in text and not out.exists() and not cert.exists()
+
+
+def test_maxcut_under_a_time_limit_writes_a_checked_answer(tmp_path):
+    out, cert = tmp_path / "cut.tsv", tmp_path / "cert.json"
+    res = runner.invoke(app, ["maxcut", str(DATA / "gnp120_pm1.rudy"), "-o", str(out), "-c", str(cert), "-q",
+                              "--device", "cpu", "--time-limit", "0.5"])
+    assert res.exit_code == 0, res.output
+    c = json.loads(cert.read_text())
+    assert c["bound"]["verified"] and c["cut_value"] <= c["upper_bound"]
+    res = runner.invoke(app, ["certify", "maxcut", str(DATA / "gnp120_pm1.rudy"), str(out), "--check", str(cert),
+                              "-q", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
