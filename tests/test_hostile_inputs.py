@@ -30,6 +30,10 @@ CASES = [
     ("mtx_entry_count.mtx", MTX + "3 3 5\n2 1 1.0\n3 1 1.0\n",
      ":2: the size line announces 5 entries but the file has 2"),
     ("mtx_short_size_line.mtx", MTX + "3 3\n2 1 1.0\n", ":2: expected the size line 'rows cols entries'"),
+    ("rudy_nan_weight.txt", "3 2\n1 2 nan\n2 3 1\n", ":2: weight 'nan' is not a finite number"),
+    ("rudy_overflowing_weight.txt", "3 2\n1 2 1e400\n2 3 1\n", ":2: weight '1e400' is not a finite number"),
+    ("empty.txt", "", ": the graph has no edges"),
+    ("binary.txt", "\x00\x01garbage\x00", ": not a text file (NUL byte at offset 0)"),
 ]
 
 
@@ -68,6 +72,7 @@ ASSIGNMENTS = [
     ("stranger.tsv", lambda cut: "999\t0\n" + cut, ":1: vertex '999' is not in the graph"),
     ("twice.tsv", lambda cut: cut + cut.splitlines(True)[-1],
      ":35: vertex '33' is given a side twice (first on line 34)"),
+    ("list.json", lambda cut: "[0, 1]", ':1: expected a JSON object {"label": side, ...}, found an array'),
 ]
 
 
@@ -87,6 +92,10 @@ POINTS = [
     ("flat.npy", lambda p: np.save(p, np.arange(5.0)), "expected a 2-D array"),
     ("ragged.csv", lambda p: p.write_text("1,2\n3\n"), ":2: expected 2 numbers"),
     ("same.npy", lambda p: np.save(p, np.ones((6, 3))), "fewer than 2 distinct points"),
+    ("inf.npy", lambda p: np.save(p, np.array([[1.0, 2.0], [np.inf, 1.0], [0.0, 0.0]])),
+     "row 2 holds NaN or infinity (inf)"),
+    ("two.npz", lambda p: np.savez(p, a=np.ones((5, 3)), b=np.zeros((5, 3))),
+     "holds several arrays (a, b); choose one with --key"),
 ]
 
 
