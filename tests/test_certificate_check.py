@@ -172,3 +172,34 @@ def test_the_cli_catches_a_forged_distortion(embedding, tmp_path):
                               "-c", str(out), "-q", "--baseline-draws", "0", "--device", "cpu"])
     text = (res.stderr + res.output).replace("\n", " ")
     assert res.exit_code == 1 and "claims distortion" in text and not out.exists()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode), cut=st.integers(0, 2000))
+def test_the_certificate_reader_never_fails_unexpectedly(karate, tmp_path_factory, data, cut):
+    """Random bytes, and a genuine certificate cut short or spliced with them: a certificate or an InputError."""
+    from solver.errors import InputError
+    from solver.io import read_certificate
+
+    tmp, _, _ = karate
+    genuine = (tmp / "cert.json").read_bytes()
+    for content in (data, genuine[:cut], genuine[:cut] + data + genuine[cut:]):
+        path = tmp_path_factory.mktemp("fuzz") / "c.json"
+        path.write_bytes(content)
+        try:
+            claim = read_certificate(path, "maxcut")
+        except InputError as exc:
+            assert str(exc).startswith(str(path))
+        else:
+            assert isinstance(claim, dict) and claim["problem"] == "maxcut"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.dictionaries(st.sampled_from(["n", "m", "total_weight", "cut_value", "upper_bound",
+                                               "basic_upper_bound", "certified_ratio", "proved_optimal"]),
+                              st.none() | st.booleans() | st.integers(-10 ** 400, 10 ** 400) | st.floats()
+                              | st.text(max_size=5) | st.lists(st.integers(), max_size=2)))
+def test_the_claim_checker_takes_any_json_values(karate, values):
+    _, claim, actual = karate
+    problems = check_maxcut_claims({**claim, **values}, actual)
+    assert isinstance(problems, list) and all(isinstance(p, str) for p in problems)

@@ -41,10 +41,14 @@ def read_certificate(path: str | os.PathLike, problem: str) -> dict:
 
 def _number(claim: dict, key: str, problems: list[str]) -> float | None:
     value = claim.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        problems.append(f"'{key}' is missing or not a finite number ({value!r})")
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # a JSON integer beyond float range
+        number = math.nan
+    if not math.isfinite(number):
+        problems.append(f"'{key}' is missing or not a finite number ({str(value)[:40]})")
         return None
-    return float(value)
+    return number
 
 
 def _same(a: float, b: float, scale: float) -> bool:
@@ -85,11 +89,12 @@ def check_maxcut_claims(claim: dict, actual: dict) -> list[str]:
         elif bound < verified - REL_TOL * max(1.0, abs(scale)):
             problems.append(f"claims {key} = {bound!r}, below the bound certify verifies ({verified!r}): "
                             "not confirmed")
-    ratio = claim.get("certified_ratio")
-    upper = claim.get("upper_bound")
-    if (isinstance(ratio, (int, float)) and isinstance(cut, float) and isinstance(upper, (int, float))
-            and upper > 0 and not _same(ratio, cut / upper, 1.0)):
-        problems.append(f"claims certified_ratio = {ratio!r}, but its cut / bound is {cut / upper!r}")
+    if "certified_ratio" in claim and claim["certified_ratio"] is not None:
+        ratio = _number(claim, "certified_ratio", problems)
+        upper = _number(claim, "upper_bound", [])
+        if ratio is not None and cut is not None and upper is not None and upper > 0 \
+                and not _same(ratio, cut / upper, 1.0):
+            problems.append(f"claims certified_ratio = {ratio!r}, but its cut / bound is {cut / upper!r}")
     if claim.get("proved_optimal") is True and not actual.get("proved_optimal"):
         problems.append("claims proved_optimal, which certify does not prove (try --prove)")
     return problems

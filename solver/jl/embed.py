@@ -417,7 +417,7 @@ def embed(
     if eps is None and scan.complete:
         bulk = BulkPairs(Xc[torch.as_tensor(points, device=dev)])
         for order in CONTINUATION_ORDERS:
-            if not scan.complete or (deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline):
+            if deadline is not None and time.monotonic() + 2.5 * scan.seconds > deadline:
                 break
             stop = None if deadline is None else deadline - 1.5 * scan.seconds
             res = minimize_lbfgs(flat_objective(bulk.log_norm, k, order), torch.as_tensor(M_c, device=dev).reshape(-1),

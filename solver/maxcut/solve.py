@@ -229,15 +229,18 @@ def relax_and_bound(
     while True:
         reuse = None
         ranks.append(p)
-        check_run(engine.n, engine.m, p)
+        if isinstance(engine, _OneProcess):  # a shard's process holds only its part
+            check_run(engine.n, engine.m, p)
         t = time.monotonic()
         sdp = engine.sdp(rank=p, seed=gen, device=device, dtype=dtype, deadline=deadline,
                          progress=for_phase(progress, "sdp"), init=prev, tol=sdp_tol)
-        seconds["sdp"] += time.monotonic() - t
+        took = time.monotonic() - t
+        seconds["sdp"] += took
         notes = [] if sdp.status == "converged" else [f"sdp: {sdp.message}"]
         status = sdp.status
+        # under a time limit, a doubled rank is tried only if the SDP could run again as long before its deadline
         if (adaptive and p < full and status == "converged"
-                and not (deadline is not None and engine.past(deadline))):
+                and not (deadline is not None and engine.past(deadline - took))):
             # Whether doubling the rank is worth it, from an estimate of the
             # bound (a short eigensolver run); the verified bound, the costly
             # part (G55: 8 s a time), is then computed once, at the last rank.
