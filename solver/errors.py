@@ -6,9 +6,11 @@ The library raises these; the command line catches them, prints
 
 from __future__ import annotations
 
+import math
 from os import PathLike
 
-__all__ = ["DerandError", "InputError", "OptionError", "DistributedError", "DerandWarning", "check_option"]
+__all__ = ["DerandError", "InputError", "OptionError", "DistributedError", "DerandWarning", "check_option",
+           "check_seconds"]
 
 
 class DerandError(Exception):
@@ -53,3 +55,13 @@ def check_option(ok: bool, name: str, allowed: str, got: object) -> None:
     """
     if not ok:
         raise OptionError(f"The '{name}' parameter must be {allowed}. Got {got!r} instead.")
+
+
+def check_seconds(name: str, value: object) -> None:
+    """Raise :class:`OptionError` unless ``value`` is ``None`` or a positive, finite number of seconds.
+
+    >>> check_seconds("time_limit", 2.5)
+    """
+    ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                           and value > 0)
+    check_option(ok, name, "a positive number of seconds", value)

@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..baselines import cvxpy_available, cvxpy_sdp, gw_expected_value, hyperplane_rounding, one_exchange, random_cuts
 from ..core.device import resolve_device
-from ..errors import DerandError, InputError, OptionError, check_option
+from ..errors import DerandError, InputError, OptionError, check_option, check_seconds
 from ..graph import Graph
 from ..io import atomic_write
 from .instances import GraphSpec, default_gset_dir, load_best_known, load_graph, resolve_graph_spec
@@ -306,8 +306,8 @@ def check_time_limits(time_limits: dict[str | None, float] | None, known: Sequen
         if key is not None and key not in known:
             raise OptionError(f"The 'time_limit' parameter names an unknown method {key!r}; "
                               f"choose from {', '.join(known)}.")
-        check_option(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-                     and math.isfinite(value), "time_limit", "a positive number of seconds", value)
+        check_option(value is not None, "time_limit", "a positive number of seconds", value)
+        check_seconds("time_limit", value)
     return time_limits
 
 

@@ -27,12 +27,17 @@ def gib(nbytes: float) -> str:
     return f"{nbytes / 2 ** 30:.1f} GiB" if nbytes >= 2 ** 30 else f"{nbytes / 2 ** 20:.0f} MiB"
 
 
-def _rss_bytes() -> int:
+def _statm_bytes(field: int) -> int:
+    """A field of /proc/self/statm in bytes (0: the address space mapped, 1: resident); 0 where unknown."""
     try:
         with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _rss_bytes() -> int:
+    return _statm_bytes(1)
 
 
 def available_bytes() -> int | None:
@@ -63,12 +68,7 @@ def available_bytes() -> int | None:
         pass
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
-        try:
-            with open("/proc/self/statm") as fh:
-                mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            mapped = 0
-        cap = max(soft - mapped, 0)
+        cap = max(soft - _statm_bytes(0), 0)
         avail = cap if avail is None else min(avail, cap)
     override = os.environ.get("DERAND_MEMORY_LIMIT")
     if override:

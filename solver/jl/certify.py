@@ -11,7 +11,7 @@ import torch
 from .. import __version__
 from ..core.device import resolve_device
 from ..core.progress import Progress
-from ..errors import InputError, check_option
+from ..errors import InputError, check_option, check_seconds
 from .distortion import certify_embedding, certify_maps, jl_min_dim
 from .pairs import scan_seconds_estimate
 
@@ -58,8 +58,7 @@ def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int | None = Non
     start = time.monotonic()
     check_option(baseline_draws is None or (isinstance(baseline_draws, int) and baseline_draws >= 0),
                  "baseline_draws", "a non-negative integer", baseline_draws)
-    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
-                                        and time_limit > 0), "time_limit", "a positive number of seconds", time_limit)
+    check_seconds("time_limit", time_limit)
     deadline = None if time_limit is None else start + float(time_limit)
     if X.shape[0] != Y.shape[0]:
         raise InputError(f"the embedding has {Y.shape[0]} rows but there are {X.shape[0]} points")

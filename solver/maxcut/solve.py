@@ -21,7 +21,7 @@ import torch
 from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below, thread_budget
 from ..core.progress import Progress, for_phase
-from ..errors import OptionError, check_option
+from ..errors import OptionError, check_option, check_seconds
 from ..graph import Graph
 from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
@@ -730,12 +730,8 @@ def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
 def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL, workers=1) -> None:
     """Validate the options every MAX-CUT entry point shares, in the library's wording."""
     check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
-    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
-                                        and time_limit > 0),
-                 "time_limit", "a positive number of seconds", time_limit)
-    check_option(improve_time is None or (isinstance(improve_time, (int, float)) and not isinstance(improve_time, bool)
-                                          and improve_time > 0),
-                 "improve_time", "a positive number of seconds", improve_time)
+    check_seconds("time_limit", time_limit)
+    check_seconds("improve_time", improve_time)
     check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
     check_option(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, "workers",
                  "a positive integer", workers)

@@ -47,7 +47,7 @@ from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype
 from ..core.pgd import SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
 from ..core.progress import Progress, for_phase
-from ..errors import DerandWarning, check_option
+from ..errors import DerandWarning, check_option, check_seconds
 from .student import Student
 from .teacher import TEACHERS, Teacher, make_teacher
 
@@ -461,8 +461,7 @@ def discover_structure(
     check_option(_is_int(seed), "seed", "an integer", seed)
     check_option(threads is None or (_is_int(threads) and threads >= 1), "threads", "a positive integer or None",
                  threads)
-    check_option(time_limit is None or (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
-                                        and time_limit > 0), "time_limit", "a positive number of seconds", time_limit)
+    check_seconds("time_limit", time_limit)
     deadline = None if time_limit is None else start + float(time_limit)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
