@@ -15,16 +15,10 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..jl.distortion import pca_map
+from ..jl.distortion import gaussian_maps, pca_map
 from ..jl.minimax import BULK_BETAS, ITERS_PER_BETA, SHARP_BETAS, minimax
 
 __all__ = ["gaussian_maps", "sparse_map", "pca_map", "minimax_map", "MinimaxResult"]
-
-
-def gaussian_maps(d: int, k: int, draws: int, *, seed: int = 0) -> list[np.ndarray]:
-    """``draws`` classical JL maps G / sqrt(k), G with i.i.d. N(0, 1) entries (k x d)."""
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal((k, d)) / math.sqrt(k) for _ in range(draws)]
 
 
 def sparse_map(d: int, k: int, *, density: float | None = None, seed: int = 0) -> np.ndarray:

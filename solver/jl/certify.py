@@ -12,7 +12,7 @@ from .. import __version__
 from ..core.device import resolve_device
 from ..core.progress import Progress
 from ..errors import InputError, check_option, check_seconds
-from .distortion import certify_embedding, certify_maps, jl_min_dim
+from .distortion import certify_embedding, certify_maps, gaussian_maps, jl_min_dim, pca_map
 from .pairs import scan_seconds_estimate
 
 
@@ -27,8 +27,6 @@ def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0, device
                      progress: Callable[[int, int], None] | None = None) -> dict:
     """Certified distortion of the classical maps at dimension k: Gaussian (median and
     best of ``draws``) and PCA, all in one scan of the pairs."""
-    from ..baselines.projections import gaussian_maps, pca_map  # baselines never import the method
-
     X64 = np.asarray(X, dtype=np.float64)
     maps = gaussian_maps(X64.shape[1], k, draws, seed=seed + 1) + [pca_map(X64, k)]
     certs = certify_maps(X64, [X64 @ M.T for M in maps], device=device, duplicates=duplicates, progress=progress)

@@ -21,7 +21,7 @@ from ..errors import InputError
 from .pairs import TILE, PairScan, PairSet, scan_pairs
 
 __all__ = ["DistortionCertificate", "SmoothedDistortion", "certificate_from_scan", "certify_embedding", "certify_maps",
-           "duplicate_rows", "jl_min_dim", "pca_map"]
+           "duplicate_rows", "gaussian_maps", "jl_min_dim", "pca_map"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,12 @@ def jl_min_dim(n: int, eps: float) -> int | None:
     if not (eps > 0 and denom > 0):
         return None
     return int(math.ceil(4 * math.log(n) / denom))
+
+
+def gaussian_maps(d: int, k: int, draws: int, *, seed: int = 0) -> list[np.ndarray]:
+    """``draws`` classical JL maps G / sqrt(k), G with i.i.d. N(0, 1) entries (k x d): the certificate's comparison."""
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((k, d)) / math.sqrt(k) for _ in range(draws)]
 
 
 def pca_map(X: np.ndarray, k: int) -> np.ndarray:
