@@ -1,8 +1,10 @@
 """Problem-agnostic machinery: normal distribution functions, the Gaussian
-sampler, devices and seeds, and PGD to a second-order stationary point."""
+sampler, devices and seeds, PGD to a second-order stationary point, a
+probabilistic lambda_min bound by Lanczos, and the memory a run can get."""
 
 from .device import make_generator, resolve_device, resolve_dtype
 from .hessian import LanczosResult, finite_difference_hvp, lanczos_min_eigenvalue
+from .lanczos import ProbableBound, lanczos_min_bound
 from .normal import bivariate_normal_cdf, bivariate_normal_pdf, normal_cdf, normal_pdf
 from .sampler import GaussianSampler
 from .pgd import PGDResult, SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
@@ -11,11 +13,13 @@ __all__ = [
     "GaussianSampler",
     "LanczosResult",
     "PGDResult",
+    "ProbableBound",
     "SecondOrderCheck",
     "SmoothObjective",
     "bivariate_normal_cdf",
     "bivariate_normal_pdf",
     "finite_difference_hvp",
+    "lanczos_min_bound",
     "lanczos_min_eigenvalue",
     "make_generator",
     "normal_cdf",
