@@ -87,23 +87,23 @@ def default_rank(n: int) -> int:
     return int(math.ceil(math.sqrt(2 * n))) + 1
 
 
-#: Above this many vertices the rank starts at START_RANK and doubles only
-#: while the verified bound is looser than RANK_GAP (relative to the SDP
-#: value): optima of sparse MAX-CUT SDPs have low rank in practice, and the
-#: O(m p) iterations get p/16 times cheaper (G81: 25 s instead of 170 s).
+#: Above this many vertices the rank starts at START_RANK and doubles while the
+#: bound is looser than RANK_GAP relative to the SDP value (judged on one
+#: process by a short eigensolver estimate, on a sharded run by its verified
+#: bound): optima of sparse MAX-CUT SDPs have low rank in practice, and the
+#: O(m p) iterations get p/16 times cheaper.
 ADAPTIVE_RANK_ABOVE = 3000
 #: From 500 vertices, graphs of average degree at most SPARSE_DEGREE start at
-#: START_RANK too. 12 (was 6) takes in Gset's planar-like graphs (average
-#: degree 11.7-11.8): on G39 the SDP took 2.5 s at rank 65 and takes 0.5 s at
-#: rank 32, the bound 2877.8 -> 2879.8 (0.07 % looser; the cut is 17 % below it).
+#: START_RANK too; 12 takes in Gset's planar-like graphs (average degree
+#: 11.7-11.8), whose SDP is five times faster at rank 32 than at full rank
+#: for a bound 0.07 % looser (measured on G39).
 SPARSE_DEGREE = 12
 START_RANK = 16
 RANK_GAP = 1e-4
 #: Default stopping tolerance on the relative Riemannian gradient. Any V gives
 #: a valid bound; a looser tolerance only makes it (and the vectors) worse.
-#: 1e-4 (was 3e-5): the bound moves by about 1e-4 of itself (G38: 8015.21 ->
-#: 8016.05), far inside the 4-10 % between the cut and the bound on Gset, and
-#: the SDP takes a third fewer iterations (G38 627 -> 412, G35 513 -> 315).
+#: At 1e-4 the bound is within about 1e-4 of itself at convergence, far inside
+#: the 4-10 % between the cut and the bound on Gset, for a third fewer iterations.
 SDP_TOL = 1e-4
 #: The tolerance floor in float32.
 FLOAT32_TOL = 1e-3
