@@ -153,6 +153,29 @@ def test_two_processes_give_the_single_process_cut_and_bound(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cert.json", "cut.tsv", "g60.edgelist"]  # rank 0 alone wrote
 
 
+@needs_gloo
+def test_one_rank_doubles_the_sdp_rank_as_one_process_does(tmp_path):
+    """torchrun with one process and --distributed, on a graph whose SDP rank doubles (16 -> 32): the
+    sharded engine decides the doubling on the same estimate as a plain run, so every figure agrees."""
+    g = random_graph(3100, 0.006, 0)
+    path = tmp_path / "g.edgelist"
+    path.write_text("".join(f"{i} {j}\n" for i, j in g.edges))
+    one = solve_maxcut(g, device="cpu", seed=5, improve=False).certificate()
+    assert any("adaptive rank 16 -> 32" in note for note in one["notes"])
+    port = _free_port()
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "1",
+           "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
+           "-m", "solver", "maxcut", str(path), "--distributed", "--no-improve", "--seed", "5", "--device", "cpu",
+           "-c", str(tmp_path / "cert.json"), "-q"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sharded = json.loads((tmp_path / "cert.json").read_text())
+    assert [n for n in sharded["notes"] if n.startswith("sdp:")] == [n for n in one["notes"] if n.startswith("sdp:")]
+    assert sharded["sdp"]["rank"] == one["sdp"]["rank"] == 32
+    assert sharded["cut_value"] == one["cut_value"] and sharded["derandomized_cut"] == one["derandomized_cut"]
+    assert sharded["upper_bound"] == pytest.approx(one["upper_bound"], rel=1e-9)
+
+
 def _sharded_products_worker(rank: int, port: int, out: str) -> None:
     """One rank: a loader error, the ghost exchange against L V, the bound on the LOBPCG path against one process."""
     os.environ.update(WORLD_SIZE="2", RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))

@@ -19,7 +19,7 @@ products, verification on rank 0), :mod:`.solve` (the pipeline).
 
 import torch.distributed as dist
 
-from .bound import ShardedDualOperator, sharded_dual_upper_bound
+from .bound import ShardedDualOperator, sharded_dual_upper_bound, sharded_estimated_upper_bound
 from .group import ProcessGroup, init_process_group, launched_by_torchrun
 from .partition import GraphShard, VertexPartition, partition_vertices, shard_graph
 from .sdp import GhostExchange, ShardedLaplacianRows
@@ -46,6 +46,7 @@ __all__ = [
     "scatter_graph",
     "shard_graph",
     "sharded_dual_upper_bound",
+    "sharded_estimated_upper_bound",
     "shutdown",
     "solve_maxcut_distributed",
     "sync_generator",

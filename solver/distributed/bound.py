@@ -22,11 +22,11 @@ import torch
 
 from ..errors import DistributedError
 from ..graph import Graph
-from ..maxcut.bound import BoundResult, dual_upper_bound
+from ..maxcut.bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .group import ProcessGroup
 from .partition import GraphShard
 
-__all__ = ["ShardedDualOperator", "sharded_dual_upper_bound", "on_root"]
+__all__ = ["ShardedDualOperator", "sharded_dual_upper_bound", "sharded_estimated_upper_bound", "on_root"]
 
 
 class ShardedDualOperator(spla.LinearOperator):
@@ -95,8 +95,41 @@ def on_root(group: ProcessGroup, fn, *args, **kwargs):
     return value
 
 
+def sharded_estimated_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarray, *, seed: int = 0,
+                                  graph: Graph | None = None) -> tuple[float, EigenGuess | None]:
+    """:func:`~solver.maxcut.bound.estimated_upper_bound` for a sharded graph (every rank calls it).
+
+    The estimate that decides a rank doubling, made as on one process (the
+    same LOBPCG run, its products through :class:`ShardedDualOperator`), so a
+    sharded run doubles the rank exactly when a single process would. Returns
+    the estimate on every rank, and on rank 0 the LOBPCG guess for
+    :func:`sharded_dual_upper_bound` to go on from (``None`` elsewhere).
+    """
+    V = np.asarray(V, dtype=np.float64)
+    y, operator = _dual_and_operator(shard, group, V)
+    kept: dict = {}
+
+    def estimate():
+        try:
+            value, _, kept["guess"] = estimated_upper_bound(graph, V, seed=seed, dual=y, operator=operator)
+            return value
+        finally:
+            operator.stop()
+
+    if not group.is_root:
+        operator.serve()
+    return on_root(group, estimate), kept.get("guess")
+
+
+def _dual_and_operator(shard: GraphShard, group: ProcessGroup, V: np.ndarray):
+    y_local = 0.25 * np.sum((shard.rows @ V[shard.columns]) * V[shard.lo:shard.hi], axis=1)
+    y = group.all_gather_array(y_local, shard.partition.counts)
+    return y, ShardedDualOperator(shard, group, y_local)
+
+
 def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarray, *, seed: int = 0,
-                             graph: Graph | None = None, deadline: float | None = None) -> BoundResult:
+                             graph: Graph | None = None, deadline: float | None = None,
+                             eig_guess: EigenGuess | None = None) -> BoundResult:
     """:func:`~solver.maxcut.bound.dual_upper_bound` for a sharded graph (every rank calls it).
 
     Parameters
@@ -111,6 +144,8 @@ def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarr
         The whole graph, on rank 0 (ignored elsewhere).
     deadline : float, optional
         As in :func:`~solver.maxcut.bound.dual_upper_bound` (rank 0's clock decides).
+    eig_guess : EigenGuess, optional
+        Rank 0's guess from :func:`sharded_estimated_upper_bound` for this V.
 
     Returns
     -------
@@ -118,13 +153,12 @@ def sharded_dual_upper_bound(shard: GraphShard, group: ProcessGroup, V: np.ndarr
         The same on every rank.
     """
     V = np.asarray(V, dtype=np.float64)
-    y_local = 0.25 * np.sum((shard.rows @ V[shard.columns]) * V[shard.lo:shard.hi], axis=1)
-    y = group.all_gather_array(y_local, shard.partition.counts)
-    operator = ShardedDualOperator(shard, group, y_local)
+    y, operator = _dual_and_operator(shard, group, V)
 
     def certify():
         try:
-            return dual_upper_bound(graph, V, seed=seed, dual=y, operator=operator, deadline=deadline)
+            return dual_upper_bound(graph, V, seed=seed, dual=y, operator=operator, deadline=deadline,
+                                    eig_guess=eig_guess)
         finally:
             operator.stop()
 

@@ -36,15 +36,15 @@ import torch
 
 from ..core.device import make_generator, resolve_dtype
 from ..core.progress import Progress, for_phase
-from ..errors import DerandError, DistributedError, check_option
+from ..errors import DistributedError, check_option
 from ..graph import Graph
-from ..maxcut.bound import BoundResult
+from ..maxcut.bound import BoundResult, EigenGuess
 from ..maxcut.derandomize import REG_FACTOR, derandomize_edges
 from ..maxcut.objective import EdgeData
 from ..maxcut.sdp import SDP_TOL, SDPResult, burer_monteiro_rows
 from ..maxcut.solve import (MaxCutResult, _optimal_cut_at, check_run_options, finish_maxcut, phase_deadlines,
                             relax_and_bound)
-from .bound import on_root, sharded_dual_upper_bound
+from .bound import on_root, sharded_dual_upper_bound, sharded_estimated_upper_bound
 from .group import ProcessGroup
 from .partition import GraphShard, partition_vertices, shard_graph
 from .sdp import ShardedLaplacianRows
@@ -99,19 +99,15 @@ class ShardedEngine:
         rows = ShardedLaplacianRows(self.shard, self.group, device, dtype)
         return burer_monteiro_rows(rows, rank=rank, device=device, dtype=dtype, **kwargs)
 
-    def bound(self, V: np.ndarray, seed: int, reuse: BoundResult | None = None,
+    def bound(self, V: np.ndarray, seed: int, reuse: EigenGuess | None = None,
               deadline: float | None = None) -> BoundResult:
-        if reuse is not None:  # computed by estimate() for this V
-            return reuse
-        return sharded_dual_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph, deadline=deadline)
+        return sharded_dual_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph, deadline=deadline,
+                                        eig_guess=reuse)
 
-    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, BoundResult]:
-        # The sharded bound itself (its eigensolver products are already
-        # distributed), handed back to bound() so that the last rank's bound
-        # is not computed twice; a one-process run uses a cheaper unverified
-        # estimate.
-        bound = self.bound(V, seed)
-        return bound.upper_bound, bound
+    def estimate(self, V: np.ndarray, seed: int) -> tuple[float, EigenGuess | None]:
+        # The single process's estimate, its products sharded: a rank doubling
+        # is decided on the same evidence as on one process.
+        return sharded_estimated_upper_bound(self.shard, self.group, V, seed=seed, graph=self.graph)
 
     def fallback_bound(self, seconds: float) -> BoundResult:
         raise DistributedError("interrupted during the bound; a distributed run keeps no partial answer")

@@ -347,7 +347,9 @@ def _upper_sum(y: np.ndarray, n: int, shift: float) -> float:
     return math.nextafter(math.nextafter(total, math.inf), math.inf)
 
 
-def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> tuple[float, np.ndarray, EigenGuess | None]:
+def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.ndarray | None = None,
+                          operator: spla.LinearOperator | None = None
+                          ) -> tuple[float, np.ndarray, EigenGuess | None]:
     """What :func:`dual_upper_bound` would give, estimated (not verified): sum(y) + n max(0, -lambda_min).
 
     lambda_min by one short LOBPCG run (dense LAPACK up to 200 vertices): a
@@ -355,15 +357,18 @@ def estimated_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0) -> tupl
     rank is worth it. Returns the estimate, the dual vector y and the LOBPCG
     guess (``None`` when dense); both can be handed to :func:`dual_upper_bound`
     for the same V, which then goes on from them instead of starting again.
+    ``dual`` and ``operator`` as in :func:`dual_upper_bound`: a sharded run
+    gives its gathered y and its distributed product, and the estimate is the
+    one a single process makes (each row's product is the same).
     """
     n = graph.n
-    y = _dual_vector(graph, V)
+    y = _dual_vector(graph, V) if dual is None else np.asarray(dual, dtype=np.float64)
     S = (sp.diags(y) - 0.25 * graph.laplacian).tocsr()
     guess = None
     if n <= 200:
         estimate = _min_eig_dense(S.toarray())
     else:
-        guess = _min_eig_guess(S, V, seed)
+        guess = _min_eig_guess(S if operator is None else operator, V, seed)
         estimate = guess.value
     return math.fsum(y.tolist()) + n * max(0.0, -estimate), y, guess
 
