@@ -10,7 +10,7 @@ import math
 from os import PathLike
 
 __all__ = ["DerandError", "InputError", "OptionError", "DistributedError", "DerandWarning", "check_option",
-           "check_seconds"]
+           "check_integer", "check_seconds", "is_integer"]
 
 
 class DerandError(Exception):
@@ -65,3 +65,18 @@ def check_seconds(name: str, value: object) -> None:
     ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
                            and value > 0)
     check_option(ok, name, "a positive number of seconds", value)
+
+
+def is_integer(value: object) -> bool:
+    """A Python int that is not a bool (True is an int to Python, not to a user)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_integer(name: str, value: object, *, minimum: int | None = None) -> None:
+    """Raise :class:`OptionError` unless ``value`` is an integer of at least ``minimum``.
+
+    >>> check_integer("rank", 3, minimum=1)
+    """
+    allowed = ("an integer" if minimum is None else "a positive integer" if minimum == 1
+               else "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}")
+    check_option(is_integer(value) and (minimum is None or value >= minimum), name, allowed, value)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import check_option
+from ..errors import check_integer, check_option, is_integer
 from ..graph import Graph
 
 __all__ = ["AnnealResult", "anneal_cut"]
@@ -70,11 +70,9 @@ def anneal_cut(graph: Graph, reads: int = 10, sweeps: int = 10_000, seed: int = 
     Kirkpatrick, Gelatt, Vecchi, "Optimization by simulated annealing",
     Science 220 (1983); https://github.com/dwavesystems/dwave-neal
     """
-    check_option(isinstance(reads, int) and not isinstance(reads, bool) and reads >= 1,
-                 "reads", "a positive integer", reads)
-    check_option(isinstance(sweeps, int) and not isinstance(sweeps, bool) and sweeps >= 1,
-                 "sweeps", "a positive integer", sweeps)
-    check_option(isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32,
+    check_integer("reads", reads, minimum=1)
+    check_integer("sweeps", sweeps, minimum=1)
+    check_option(is_integer(seed) and 0 <= seed < 2**32,
                  "seed", "an integer in [0, 2**32)", seed)
     try:
         import dimod

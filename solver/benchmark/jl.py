@@ -16,7 +16,7 @@ import numpy as np
 
 from ..baselines.projections import gaussian_maps, minimax_map, pca_map, sparse_map
 from ..core.device import resolve_device
-from ..errors import check_option
+from ..errors import check_integer, check_option, is_integer
 from ..io import atomic_write
 from ..jl.distortion import certify_embedding
 from .instances import PointSpec, load_points, resolve_point_spec
@@ -206,11 +206,10 @@ def run_jl_benchmark(
     """
     names = check_method_names(methods, JL_METHODS, JL_METHODS)
     dims = list(dict.fromkeys(dims))
-    check_option(bool(dims) and all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in dims),
+    check_option(bool(dims) and all(is_integer(k) and k >= 1 for k in dims),
                  "dim", "positive integers", dims)
-    check_option(isinstance(draws, int) and not isinstance(draws, bool) and draws >= 1, "draws",
-                 "a positive integer", draws)
-    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    check_integer("draws", draws, minimum=1)
+    check_integer("seed", seed)
     limits = check_time_limits(time_limits, list(JL_METHODS))
     dev = str(resolve_device(device))
     specs = [p if isinstance(p, PointSpec) else resolve_point_spec(str(p)) for p in points]

@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..baselines import cvxpy_available, cvxpy_sdp, gw_expected_value, hyperplane_rounding, one_exchange, random_cuts
 from ..core.device import resolve_device
-from ..errors import DerandError, InputError, OptionError, check_option, check_seconds
+from ..errors import DerandError, InputError, OptionError, check_integer, check_option, check_seconds
 from ..graph import Graph
 from ..io import atomic_write
 from .instances import GraphSpec, default_gset_dir, load_best_known, load_graph, resolve_graph_spec
@@ -402,9 +402,8 @@ def run_maxcut_benchmark(
         ``complete`` or ``interrupted`` (Ctrl-C: the rows so far are returned).
     """
     method_names = check_method_names(methods, MAXCUT_METHODS, available_maxcut_methods())
-    check_option(isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1, "trials",
-                 "a positive integer", trials)
-    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    check_integer("trials", trials, minimum=1)
+    check_integer("seed", seed)
     limits = check_time_limits(time_limits, list(MAXCUT_METHODS))
     check_option(match_time is None or match_time in method_names, "match_time",
                  f"one of the methods run ({', '.join(method_names)})", match_time)

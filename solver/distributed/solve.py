@@ -36,7 +36,7 @@ import torch
 
 from ..core.device import make_generator, resolve_dtype
 from ..core.progress import Progress, for_phase
-from ..errors import DistributedError, check_option
+from ..errors import DistributedError, check_integer
 from ..graph import Graph
 from ..maxcut.bound import BoundResult, EigenGuess
 from ..maxcut.derandomize import REG_FACTOR, derandomize_edges
@@ -94,8 +94,7 @@ class ShardedEngine:
         self.n, self.m = shard.n, shard.m
 
     def sdp(self, *, rank: int, device: torch.device, dtype: torch.dtype, **kwargs) -> SDPResult:
-        check_option(isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1, "rank",
-                     "a positive integer", rank)
+        check_integer("rank", rank, minimum=1)
         rows = ShardedLaplacianRows(self.shard, self.group, device, dtype)
         return burer_monteiro_rows(rows, rank=rank, device=device, dtype=dtype, **kwargs)
 

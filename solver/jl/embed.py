@@ -44,7 +44,7 @@ from ..core.device import make_generator, resolve_device, single_thread_below
 from ..core.lbfgs import minimize_lbfgs
 from ..core.pgd import SmoothObjective, perturbed_gradient_descent, second_order_check
 from ..core.progress import Progress, for_phase
-from ..errors import DerandWarning, InputError, check_option, check_seconds
+from ..errors import DerandWarning, InputError, check_integer, check_option, check_seconds
 from ..io.points import validate_points
 from .certify import baseline_figures, default_baseline_draws
 from .distortion import DistortionCertificate, certificate_from_scan, certify_maps, duplicate_rows, jl_min_dim, pca_map
@@ -252,7 +252,7 @@ def embed(
     t_start = time.monotonic()
     X = validate_points(X, name="points")
     n, d = X.shape
-    check_option(isinstance(k, int) and not isinstance(k, bool) and k >= 1, "dim", "a positive integer", k)
+    check_integer("dim", k, minimum=1)
     check_option(eps is None or (isinstance(eps, (int, float)) and 1e-3 <= eps <= 1e3), "eps",
                  "a number between 0.001 and 1000", eps)
     check_option(isinstance(max_iters, int) and max_iters >= 1, "max_iters", "a positive integer", max_iters)

@@ -36,7 +36,7 @@ import numpy as np
 from ..core.jit import HAVE_NUMBA
 from ..core.jit import jit as _jit
 from ..core.progress import PhaseProgress
-from ..errors import DerandWarning, check_option
+from ..errors import DerandWarning, check_integer, check_option
 from ..graph import Graph
 
 __all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "HeadStart", "ImprovementResult",
@@ -663,7 +663,7 @@ def _check_options(*, method, seed, max_rounds, max_stall, sweeps, workers, time
     (``warm=False``: left to the caller)."""
     global _warned_python
     check_option(method in METHODS, "method", f"one of {', '.join(map(repr, METHODS))}", method)
-    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    check_integer("seed", seed)
     _check_count("max_rounds", max_rounds, 0)
     _check_count("max_stall", max_stall, 1)
     _check_count("sweeps", sweeps, 1)

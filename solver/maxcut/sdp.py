@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..errors import DerandWarning, check_option
+from ..errors import DerandWarning, check_integer, check_option
 from ..graph import Graph
 
 __all__ = ["SDPResult", "LaplacianRows", "default_rank", "burer_monteiro", "burer_monteiro_rows", "sdp_value"]
@@ -221,7 +221,7 @@ def burer_monteiro(
     """
     device = torch.device(device)
     rank = default_rank(graph.n) if rank is None else rank
-    check_option(isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1, "rank", "a positive integer", rank)
+    check_integer("rank", rank, minimum=1)
     return burer_monteiro_rows(LaplacianRows(graph, device, dtype), rank=rank, tol=tol, max_iters=max_iters, seed=seed,
                                device=device, dtype=dtype, deadline=deadline, progress=progress,
                                check_every=check_every, init=init)

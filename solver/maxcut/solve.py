@@ -21,7 +21,7 @@ import torch
 from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below, thread_budget
 from ..core.progress import Progress, for_phase
-from ..errors import OptionError, check_option, check_seconds
+from ..errors import OptionError, check_integer, check_option, check_seconds
 from ..graph import Graph
 from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
@@ -729,9 +729,8 @@ def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
 
 def check_run_options(seed, time_limit, *, improve_time=None, sdp_tol=SDP_TOL, workers=1) -> None:
     """Validate the options every MAX-CUT entry point shares, in the library's wording."""
-    check_option(isinstance(seed, int) and not isinstance(seed, bool), "seed", "an integer", seed)
+    check_integer("seed", seed)
     check_seconds("time_limit", time_limit)
     check_seconds("improve_time", improve_time)
     check_option(isinstance(sdp_tol, (int, float)) and 0 < sdp_tol < 1, "sdp_tol", "a number in (0, 1)", sdp_tol)
-    check_option(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, "workers",
-                 "a positive integer", workers)
+    check_integer("workers", workers, minimum=1)

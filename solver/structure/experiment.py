@@ -47,7 +47,7 @@ from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype
 from ..core.pgd import SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
 from ..core.progress import Progress, for_phase
-from ..errors import DerandWarning, check_option, check_seconds
+from ..errors import DerandWarning, check_option, check_seconds, is_integer
 from .student import Student
 from .teacher import TEACHERS, Teacher, make_teacher
 
@@ -306,9 +306,6 @@ class _OnlineRisk(_Risk):
         return _Risk.gradient(self, x)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
 
 @contextlib.contextmanager
 def _intra_op_threads(threads: int | None, device: torch.device) -> Iterator[None]:
@@ -441,25 +438,25 @@ def discover_structure(
     (2, True, True)
     """
     start = time.monotonic()
-    check_option(_is_int(dim) and dim >= 2, "dim", "an integer >= 2", dim)
-    check_option(_is_int(teacher_rank) and 1 <= teacher_rank < dim, "teacher_rank",
+    check_option(is_integer(dim) and dim >= 2, "dim", "an integer >= 2", dim)
+    check_option(is_integer(teacher_rank) and 1 <= teacher_rank < dim, "teacher_rank",
                  f"an integer between 1 and dim - 1 = {dim - 1}", teacher_rank)
     check_option(teacher in TEACHERS, "teacher", f"one of {', '.join(TEACHERS)}", teacher)
-    check_option(_is_int(width) and width >= teacher_rank, "width",
+    check_option(is_integer(width) and width >= teacher_rank, "width",
                  f"an integer >= teacher_rank = {teacher_rank}", width)
-    check_option(_is_int(depth) and depth >= 1, "depth", "a positive integer", depth)
-    check_option(_is_int(samples) and samples >= 1, "samples", "a positive integer", samples)
-    check_option(_is_int(steps) and steps >= 1, "steps", "a positive integer", steps)
+    check_option(is_integer(depth) and depth >= 1, "depth", "a positive integer", depth)
+    check_option(is_integer(samples) and samples >= 1, "samples", "a positive integer", samples)
+    check_option(is_integer(steps) and steps >= 1, "steps", "a positive integer", steps)
     check_option(isinstance(reg, (int, float)) and math.isfinite(reg) and reg >= 0, "reg",
                  "a finite number >= 0", reg)
     check_option(isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0, "lr", "a positive number", lr)
     check_option(isinstance(sharpness, (int, float)) and math.isfinite(sharpness) and sharpness > 0, "sharpness",
                  "a positive number", sharpness)
-    check_option(_is_int(test_samples) and test_samples >= 2, "test_samples", "an integer >= 2", test_samples)
+    check_option(is_integer(test_samples) and test_samples >= 2, "test_samples", "an integer >= 2", test_samples)
     check_option(grad_tol > 0, "grad_tol", "a positive number", grad_tol)
     check_option(hess_tol > 0, "hess_tol", "a positive number", hess_tol)
-    check_option(_is_int(seed), "seed", "an integer", seed)
-    check_option(threads is None or (_is_int(threads) and threads >= 1), "threads", "a positive integer or None",
+    check_option(is_integer(seed), "seed", "an integer", seed)
+    check_option(threads is None or (is_integer(threads) and threads >= 1), "threads", "a positive integer or None",
                  threads)
     check_seconds("time_limit", time_limit)
     deadline = None if time_limit is None else start + float(time_limit)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import check_option
+from ..errors import check_option, is_integer
 
 __all__ = ["TEACHERS", "Teacher", "make_teacher"]
 
@@ -107,8 +107,8 @@ def make_teacher(
     True
     """
     check_option(kind in TEACHERS, "teacher", f"one of {', '.join(TEACHERS)}", kind)
-    check_option(_is_int(dim) and dim >= 2, "dim", "an integer >= 2", dim)
-    check_option(_is_int(rank) and 1 <= rank < dim, "teacher_rank", f"an integer between 1 and dim - 1 = {dim - 1}",
+    check_option(is_integer(dim) and dim >= 2, "dim", "an integer >= 2", dim)
+    check_option(is_integer(rank) and 1 <= rank < dim, "teacher_rank", f"an integer between 1 and dim - 1 = {dim - 1}",
                  rank)
     G = torch.randn((dim, rank), generator=generator, device=device, dtype=dtype)
     Q, R = torch.linalg.qr(G)
@@ -121,7 +121,3 @@ def make_teacher(
     c = torch.randn(m, generator=generator, device=device, dtype=dtype)
     a = torch.randn(m, generator=generator, device=device, dtype=dtype)
     return Teacher(kind, U, B, c, a)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
