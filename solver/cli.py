@@ -299,12 +299,27 @@ def maxcut(
                                   time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
                                   progress=bars, workers=workers, tighten=tighten_value, prove=prove)
         cert = result.certificate()
-        cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
-        cert["seconds"]["total"] += read_seconds
+        _add_read_time(cert, read_seconds)
         _report_maxcut(cert, g.labels, result.sides, output, certificate, json_out, quiet)
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _add_read_time(cert: dict, read_seconds: float) -> None:
+    """Put the reading's seconds first in the certificate's times, and into its total."""
+    cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
+    cert["seconds"]["total"] += read_seconds
+
+
+def _emit(record: dict, certificate: Optional[Path], json_out: bool, quiet: bool, table) -> None:
+    """Write the certificate (atomically), then print it as JSON, or ``table()`` unless quiet."""
+    if certificate is not None:
+        write_json(certificate, record)
+    if json_out:
+        typer.echo(json.dumps(to_jsonable(record), indent=2))
+    elif not quiet:
+        out.print(table())
 
 
 def _report_maxcut(cert: dict, labels, sides, output: Optional[Path], certificate: Optional[Path], json_out: bool,
@@ -315,12 +330,7 @@ def _report_maxcut(cert: dict, labels, sides, output: Optional[Path], certificat
         write_assignment(output, labels, sides)
         cert["seconds"]["write"] = time.monotonic() - t  # the cut file; the certificate comes after
         cert["seconds"]["total"] += cert["seconds"]["write"]
-    if certificate is not None:
-        write_json(certificate, cert)
-    if json_out:
-        typer.echo(json.dumps(to_jsonable(cert), indent=2))
-    elif not quiet:
-        out.print(_maxcut_table(cert))
+    _emit(cert, certificate, json_out, quiet, lambda: _maxcut_table(cert))
 
 
 def _maxcut_distributed(graph: Path, format: GraphFormat, output: Optional[Path], certificate: Optional[Path],
@@ -430,18 +440,13 @@ def jl_embed(
                            time_limit=time_limit, polish=not no_polish, baseline_draws=baseline_draws, progress=bars)
         cert = result.to_dict()
         cert["input"] = str(points)
-        cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
-        cert["seconds"]["total"] += read_seconds
+        _add_read_time(cert, read_seconds)
         if output is not None:
             write_array(output, result.embedding)
         if matrix is not None:
             write_array(matrix, result.M.astype(result.embedding.dtype))
-        if certificate is not None:
-            write_json(certificate, cert)
-        if json_out:
-            typer.echo(json.dumps(to_jsonable(cert), indent=2))
-        elif not quiet:
-            out.print(_jl_table(cert, f"JL embedding  {points}  (n={cert['n']:,}, d={cert['d']:,} -> k={cert['k']})"))
+        _emit(cert, certificate, json_out, quiet, lambda: _jl_table(
+            cert, f"JL embedding  {points}  (n={cert['n']:,}, d={cert['d']:,} -> k={cert['k']})"))
 
 # ----------------------------------------------------------- certify commands
 certify_app = typer.Typer(help="Certify any answer from scratch: a cut against a graph, an embedding against its points.",
@@ -507,16 +512,10 @@ def certify_maxcut_command(
             result = certify_cut(g, sides, rank=rank, time_limit=time_limit, seed=seed, device=device.value,
                                  progress=bars, assignment=str(cut), tighten=tighten_value, prove=prove)
         cert = result.certificate()
-        cert["seconds"] = {"read": read_seconds, **cert["seconds"]}
-        cert["seconds"]["total"] += read_seconds
+        _add_read_time(cert, read_seconds)
         if claim is not None:
             _check_claims(check, check_maxcut_claims(claim, cert), cert)
-        if certificate is not None:
-            write_json(certificate, cert)
-        if json_out:
-            typer.echo(json.dumps(to_jsonable(cert), indent=2))
-        elif not quiet:
-            out.print(_certify_maxcut_table(to_jsonable(cert)))
+        _emit(cert, certificate, json_out, quiet, lambda: _certify_maxcut_table(to_jsonable(cert)))
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -558,12 +557,8 @@ def certify_jl_command(
         cert["embedding"] = str(embedding)
         if claim is not None:  # a float32 embedding agrees with its float64 map to ~1e-7
             _check_claims(check, check_jl_claims(claim, cert, rel_tol=1e-5 if Y.dtype.itemsize < 8 else 1e-9), cert)
-        if certificate is not None:
-            write_json(certificate, cert)
-        if json_out:
-            typer.echo(json.dumps(to_jsonable(cert), indent=2))
-        elif not quiet:
-            out.print(_jl_table(cert, f"JL certificate  {embedding} as an embedding of {points}"))
+        _emit(cert, certificate, json_out, quiet,
+              lambda: _jl_table(cert, f"JL certificate  {embedding} as an embedding of {points}"))
 
 
 # --------------------------------------------------------- structure command
@@ -635,10 +630,7 @@ def structure(
         if plot is not None:
             plot_structure(result, plot)
         rec = result.to_dict()
-        if json_out:
-            typer.echo(json.dumps(to_jsonable(rec), indent=2))
-        elif not quiet:
-            out.print(_structure_table(rec))
+        _emit(rec, None, json_out, quiet, lambda: _structure_table(rec))
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
