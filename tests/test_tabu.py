@@ -108,6 +108,21 @@ def test_numba_and_plain_python_make_the_same_moves(selection):
         assert (a.moves, a.local_optima, a.best_found_move) == (b.moves, b.local_optima, b.best_found_move)
 
 
+def test_the_plain_python_engine_swaps_every_kernel():
+    # a kernel left out of the swap would run compiled inside the "plain Python" engine
+    import inspect
+    import types
+
+    import solver.maxcut.improve as improve
+
+    assert inspect.getsource(improve).count("@_kernel\n") == len(improve._KERNELS)
+    compiled = {name for name, fn in vars(improve).items() if hasattr(fn, "py_func")}  # empty without numba
+    assert compiled <= set(improve._KERNELS)
+    namespace = improve._python_kernels()
+    assert all(isinstance(namespace[name], types.FunctionType) for name in improve._KERNELS)
+    assert "_keep_best" in improve._KERNELS
+
+
 def test_the_hybrid_search_starts_with_a_bls_episode_from_the_start_itself():
     # Round 0 of "hybrid" is the BLS episode alone, from the given cut (no
     # annealing run melts it first): the same moves as "tabu"'s first episode.

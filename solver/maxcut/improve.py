@@ -89,7 +89,16 @@ _CHUNK_DONE, _TARGET = 0, 1
 
 
 # ----------------------------------------------------------------- kernels
-@_jit
+_KERNELS: list[str] = []
+
+
+def _kernel(f):
+    """Compile ``f`` (numba) and register it, so that the plain-Python engine swaps every kernel."""
+    _KERNELS.append(f.__name__)
+    return _jit(f)
+
+
+@_kernel
 def _keep_best(x, best_x, istate, fstate):
     """The current cut becomes the best: its value, its sides and the move count it was reached at."""
     fstate[_BEST] = fstate[_CUR]
@@ -98,7 +107,7 @@ def _keep_best(x, best_x, istate, fstate):
     istate[_BEST_IT] = istate[_IT]
 
 
-@_jit
+@_kernel
 def _rand(istate):
     """xorshift32 (Marsaglia 2003) on an int64 slot: identical in numba and Python."""
     s = istate[_RNG]
@@ -109,7 +118,7 @@ def _rand(istate):
     return s
 
 
-@_jit
+@_kernel
 def _tree_set(tv, ti, size, v, value):
     """Set leaf ``v`` of a max segment tree; ties go to the lower index."""
     k = size + v
@@ -128,7 +137,7 @@ def _tree_set(tv, ti, size, v, value):
         k >>= 1
 
 
-@_jit
+@_kernel
 def _tree_build(tv, ti, size, gain, tabu_until, it, free_only):
     n = gain.shape[0]
     for v in range(size):
@@ -147,7 +156,7 @@ def _tree_build(tv, ti, size, gain, tabu_until, it, free_only):
             ti[k] = ti[a + 1]
 
 
-@_jit
+@_kernel
 def _reset_gains(indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_all, ti_all, tv_free, ti_free,
                  use_tree, istate):
     """Gains from scratch (gain_i = x_i (A x)_i), no vertex tabu, trees rebuilt."""
@@ -166,7 +175,7 @@ def _reset_gains(indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_a
         _tree_build(tv_free, ti_free, size, gain, tabu_until, istate[_IT], True)
 
 
-@_jit
+@_kernel
 def _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
           wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree, istate, fstate):
     """Flip vertex ``v``: update gains, the cut, the hash, the recency list and the tabu list."""
@@ -223,7 +232,7 @@ def _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru
         wheel_head[slot] = -1
 
 
-@_jit
+@_kernel
 def _best_any(gain, tv_all, ti_all, use_tree):
     """The vertex of largest gain (lowest index among ties)."""
     if use_tree:
@@ -235,7 +244,7 @@ def _best_any(gain, tv_all, ti_all, use_tree):
     return best
 
 
-@_jit
+@_kernel
 def _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree, it, cur, best_cut, tol):
     """Best non-tabu vertex, or the best tabu one if it beats the best cut (aspiration)."""
     if use_tree:
@@ -260,7 +269,7 @@ def _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree, 
     return bi
 
 
-@_jit
+@_kernel
 def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_prev, lru_next,
             wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
             istate, fstate, move_target, tol, tenure_min, tenure_max, jump_min, jump_max,
@@ -330,7 +339,7 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
             return _CHUNK_DONE
 
 
-@_jit
+@_kernel
 def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istate, fstate, tol, target, table):
     """Metropolis sweeps ``first .. last - 1`` of an annealing run (vertices in index order).
 
@@ -382,8 +391,6 @@ def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istat
     return _CHUNK_DONE
 
 
-_KERNELS = ("_rand", "_tree_set", "_tree_build", "_reset_gains", "_flip", "_best_any", "_best_allowed", "_search",
-            "_anneal")
 _python_namespace: dict | None = None
 
 
