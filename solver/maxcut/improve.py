@@ -58,7 +58,10 @@ _P0 = 0.8
 _Q = 0.5
 _L0 = 0.01
 _LMAX = 0.1
+_TENURE_MIN = 3
 _TENURE = 0.2
+# A BLS episode lasts _EPISODE n + 1000 moves.
+_EPISODE = 20
 
 # Annealing: starting inverse temperatures (in units of 1 / mean |w|), used in
 # turn, cooled geometrically to _BETA_END over default_sweeps(n) sweeps.
@@ -548,7 +551,6 @@ def improve_cut(
     workers: int = 1,
     head_start: HeadStart | None = None,
     progress: PhaseProgress | None = None,
-    _tuning: dict | None = None,
 ) -> ImprovementResult:
     """Look for a larger cut near ``sides``; never return a smaller one.
 
@@ -647,8 +649,7 @@ def improve_cut(
     start = time.monotonic()  # the budget starts once the kernels are compiled (or loaded from the cache)
     deadline = _earliest(deadline, start, time_limit)
     options = dict(method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall, sweeps=sweeps,
-                   deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start,
-                   tuning=_tuning)
+                   deadline=deadline, target=target, selection=selection, use_numba=use_numba, start=start)
     if workers == 1:
         return replace(_chain(graph, sides, seed=seed, progress=progress, **options), warmup_seconds=warmup)
     team = _Team(workers) if head_start is None else head_start.team
@@ -845,7 +846,7 @@ class HeadStart:
             self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba, gated=False,
                              method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
                              sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
-                             start=start, tuning=None)
+                             start=start)
 
     def close(self) -> None:
         self.team.close()
@@ -860,13 +861,12 @@ class HeadStart:
 def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limit: float | None,
            max_rounds: int | None, max_stall: int | None, sweeps: int | None, deadline: float | None,
            target: float | None, selection: str, use_numba: bool, start: float, progress: PhaseProgress | None,
-           tuning: dict | None, halt: threading.Event | None = None) -> ImprovementResult:
+           halt: threading.Event | None = None) -> ImprovementResult:
     """One search of :func:`improve_cut`, its clock started at ``start``; ``halt`` (set by another thread) stops it."""
     k = globals() if use_numba else _python_kernels()
     n = graph.n
     start_sides = np.asarray(sides, dtype=bool)
     start_cut = graph.cut_value(start_sides)
-    tune = dict(tuning or {})
 
     # Relabel by a seeded random permutation: new vertex i is old vertex perm[i].
     rng = np.random.default_rng(seed)
@@ -887,10 +887,10 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
     lru_next = np.arange(1, n + 1, dtype=np.int64)
     if n:
         lru_next[-1] = -1
-    tenure_min = max(1, min(int(tune.get("tenure_min", 3)), n // 4))
-    tenure_max = max(tenure_min, min(int(tune.get("tenure_frac", _TENURE) * n), n - 2))
-    jump_min = max(1, round(tune.get("L0", _L0) * n))
-    jump_max = max(jump_min + 1, round(tune.get("Lmax", _LMAX) * n))
+    tenure_min = max(1, min(_TENURE_MIN, n // 4))
+    tenure_max = max(tenure_min, min(int(_TENURE * n), n - 2))
+    jump_min = max(1, round(_L0 * n))
+    jump_max = max(jump_min + 1, round(_LMAX * n))
     wheel_size = tenure_max + 2
     wheel_head = np.full(wheel_size, -1, dtype=np.int64)
     wheel_next = np.full(wheel_size, -1, dtype=np.int64)
@@ -909,12 +909,11 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
     istate[_LRU_HEAD], istate[_LRU_TAIL] = 0, max(n - 1, 0)
     tol = 1e-9 * max(1.0, float(np.max(np.abs(weights)))) if weights.size else 1e-9
     fstate[_BEST] = start_cut
-    episode = int(tune.get("episode", 20)) * n + 1000
+    episode = _EPISODE * n + 1000
 
     # Annealing schedule, in units of the mean |weight|.
     scale = float(np.mean(np.abs(weights))) if weights.size else 1.0
-    ladder = tuple(tune.get("ladder", _BETA_LADDER))
-    beta_end = float(tune.get("beta_end", _BETA_END))
+    ladder, beta_end = _BETA_LADDER, _BETA_END
     full_sweeps = default_sweeps(n) if sweeps is None else int(sweeps)
     # Integer weights: integer gains, at most the largest weighted degree; a
     # table of acceptance thresholds per sweep then replaces the exp calls
