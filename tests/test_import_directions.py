@@ -88,3 +88,17 @@ def test_the_check_itself_sees_imports():
     edges = _imports()
     assert ("solver.baselines.projections", "solver.jl.minimax") in edges  # a relative import, resolved
     assert any(s == "solver.cli" and t.startswith("solver.jl") for s, t in edges)  # one inside a function
+
+
+def test_no_problem_runs_pgd_itself():
+    """Every derandomization goes through solver.core.engine: PGD and the second-order test are its own."""
+    used = defaultdict(set)
+    for path in SOLVER.rglob("*.py"):
+        if path.parent.name == "core":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name in ("perturbed_gradient_descent", "second_order_check"):
+                        used[str(path.relative_to(SOLVER.parent))].add(alias.name)
+    assert not used, dict(used)

@@ -42,7 +42,7 @@ import torch
 from .. import __version__
 from ..core.device import make_generator, resolve_device, single_thread_below
 from ..core.lbfgs import minimize_lbfgs
-from ..core.pgd import SmoothObjective, perturbed_gradient_descent, second_order_check
+from ..core.engine import derandomize as run_engine
 from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, InputError, check_integer, check_option, check_seconds
 from ..io.points import validate_points
@@ -112,6 +112,20 @@ class _MomentProblem:
             coef, _ = moment_polynomial(abs(s_), self.k, self.eps, self.order)
             phi = float(expected_moment(delta, coef).sum()) * self.pair_scale
             return phi + self.reg * self.k * self.d * s_ * s_
+
+    # ---- what the engine asks (solver.core.engine): W = sigma G, so ||W|| is |sigma| in these units
+    def w_norm(self, x: torch.Tensor) -> float:
+        return abs(float(self.unpack(x)[1]))
+
+    def collapse(self, x: torch.Tensor) -> torch.Tensor:
+        z = x.clone()
+        z[-1] = 0.0
+        return z
+
+    def settle(self, x: torch.Tensor, deadline: float | None) -> torch.Tensor:
+        """On the sigma = 0 face, M converges by L-BFGS (the same objective, so still a descent)."""
+        M_face, self.face_iterations = _lbfgs_moment(self, x, iters=FACE_ITERS, deadline=deadline)
+        return torch.cat([torch.as_tensor(M_face, device=x.device).reshape(-1), x[-1:]])
 
     def phi_at(self, x: torch.Tensor) -> float:
         return self.value(x) - self.reg * self.k * self.d * float(self.unpack(x)[1]) ** 2
@@ -306,7 +320,6 @@ def embed(
     if pca_better:
         tilt = P
     x0 = problem.pack(TILT * tilt, sigma0)
-    objective = SmoothObjective(problem.value, problem.gradient)
     start_value = problem.value(x0)
     # SOSP tolerances relative to the starting objective (the problem's scale).
     grad_tol = hess_tol = REL_TOL * start_value
@@ -320,34 +333,18 @@ def embed(
         derand_deadline = (deadline - 1.3 * scan_guess if 1.3 * scan_guess < 0.5 * left
                            else time.monotonic() + 0.5 * max(left, 0.0))
 
-    def collapsed(_: int, x: torch.Tensor) -> bool:
-        # sigma -> 0 at the SOSP (the lemma). Setting sigma to 0 is taken as
-        # soon as it does not raise the objective (a descent step, so the
-        # guarantee is kept); M then converges on the sigma = 0 face by
-        # L-BFGS (same objective, still a descent), and the SOSP test is run
-        # there, in every direction including sigma's.
-        z = x.clone()
-        z[-1] = 0.0
-        return problem.value(z) <= problem.value(x)
-
-    run = perturbed_gradient_descent(
-        objective, x0, lr=1e-4, step="armijo", max_iters=max_iters, grad_tol=grad_tol, hess_tol=hess_tol,
-        kick_radius=1e-3, kick_wait=50, check_every=10, value_every=50, generator=gen,
-        deadline=derand_deadline, progress=for_phase(progress, "derandomize"), stop=collapsed,
-    )
-    x = run.x
-    sigma_end = abs(float(problem.unpack(x)[1]))
-    face_iters = 0
-    if run.status == "stopped":
-        x = x.clone()
-        x[-1] = 0.0
-        M_face, face_iters = _lbfgs_moment(problem, x, iters=FACE_ITERS, deadline=derand_deadline)
-        x = torch.cat([torch.as_tensor(M_face, device=dev).reshape(-1), x[-1:]])
-    final_value = problem.value(x)
-    # The second-order test costs up to 80 gradients; past the time limit it is skipped and said so.
-    check = None
-    if derand_deadline is None or time.monotonic() < derand_deadline:
-        check = second_order_check(objective, x, grad_tol=grad_tol, hess_tol=hess_tol, generator=gen)
+    # sigma -> 0 at the SOSP (the lemma). Setting sigma to 0 is taken as soon as
+    # it does not raise the objective (a descent step, so the guarantee is
+    # kept); M then converges on the sigma = 0 face, and the SOSP test runs
+    # there, in every direction including sigma's; past the time limit the
+    # test is skipped and said so.
+    problem.face_iterations = 0
+    done = run_engine(problem, x0, generator=gen, lr=1e-4, step="armijo", max_iters=max_iters, grad_tol=grad_tol,
+                      hess_tol=hess_tol, kick_radius=1e-3, kick_wait=50, check_every=10, value_every=50,
+                      deadline=derand_deadline, check_deadline=derand_deadline, test_every_end=True,
+                      progress=for_phase(progress, "derandomize"))
+    run, x, check = done.run, done.x, done.sosp
+    sigma_end, face_iters, final_value = done.w_norm_at_stop, problem.face_iterations, done.final_value
     M1 = problem.unpack(x)[0].cpu().numpy().copy()
     seconds["derandomize"] = time.monotonic() - t
 

@@ -41,7 +41,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..core.pgd import SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
+from ..core.engine import derandomize as run_engine
+from ..core.pgd import SecondOrderCheck
 from ..errors import check_option
 from ..graph import Graph
 from .objective import EdgeData, expected_cut, expected_cut_gradient, gw_expected_cut, penalized_gradient
@@ -189,6 +190,40 @@ class _Problem:
         sigma = V.norm(dim=1)
         return torch.special.ndtr(-(mu.abs() / torch.clamp(sigma, min=1e-300)))
 
+    # ---- what the engine asks (solver.core.engine)
+    def w_norm(self, x: torch.Tensor) -> float:
+        return float(self.unpack(x)[0].norm())
+
+    def collapse(self, x: torch.Tensor) -> torch.Tensor:
+        V, mu = self.unpack(x)
+        return self.pack(torch.zeros_like(V), mu)
+
+    def watch(self, cut_value: Callable[[np.ndarray], float], decide_tol: float, target: float | None) -> None:
+        """Arm :meth:`collapse_ok` for one run: the whole graph's cut, and when a vertex counts as decided."""
+        self.cut_value, self.decide_tol, self.target = cut_value, decide_tol, target
+        self.best = {"cut": -np.inf, "sides": None}
+        self.last = {"cut": None, "since": 0}
+
+    def collapse_ok(self, it: int, x: torch.Tensor) -> bool:
+        """Whether to set V = 0 now; keeps the best rounding seen, the answer if the run is cut short."""
+        sides = (self.unpack(x)[1] > 0).cpu().numpy()
+        cut = self.cut_value(sides)
+        if cut > self.best["cut"]:
+            self.best["cut"], self.best["sides"] = cut, sides
+        # The cut value, not the sides: an undecided zero-gain vertex (mu_i ~ 0)
+        # may switch sides back and forth without changing the cut.
+        if self.last["cut"] is None or cut != self.last["cut"]:
+            self.last["cut"], self.last["since"] = cut, it
+        flip = float(self.flip_probabilities(x).max())
+        if flip <= self.decide_tol:
+            return True
+        # Nearly decided, or settled: setting V = 0 gives F = cut(sign mu);
+        # where that is no less than F here, the jump is itself an ascent
+        # step, to the SOSP.
+        settled = it - self.last["since"] >= SETTLED_ITERS
+        optimal = self.target is not None and cut >= self.target
+        return (flip <= NEARLY_DECIDED or settled or optimal) and cut >= -self.value(x)
+
 
 def derandomize(
     graph: Graph,
@@ -320,58 +355,27 @@ def derandomize_edges(
     gw = gw_expected_cut(V_start, edges) if total is None else float(total(torch.tensor(
         gw_expected_cut(V_start, edges), dtype=torch.float64, device=device)))
     v0_sq = float((V_start * V_start).sum())
-    objective = SmoothObjective(problem.value, problem.gradient)
     # ||grad|| <= 2 lam ||V|| at the end; these tolerances put ||V||_F ~ 1e-6
     # before the second-order test can pass.
     scale = max(1.0, float(sum_(edges.weights.abs().sum())))
     grad_tol = max(1e-9 * scale, 2 * reg * 1e-6)
     hess_tol = 1e-6 * scale / n
 
-    best = {"cut": -np.inf, "sides": None}
-    last = {"cut": None, "since": 0}
-
-    def decided(it: int, x: torch.Tensor) -> bool:
-        # Keep the best rounding seen, the answer if the run is cut short.
-        sides = (problem.unpack(x)[1] > 0).cpu().numpy()
-        cut = cut_value(sides)
-        if cut > best["cut"]:
-            best["cut"], best["sides"] = cut, sides
-        # The cut value, not the sides: an undecided zero-gain vertex (mu_i ~ 0)
-        # may switch sides back and forth without changing the cut.
-        if last["cut"] is None or cut != last["cut"]:
-            last["cut"], last["since"] = cut, it
-        flip = float(problem.flip_probabilities(x).max())
-        if flip <= decide_tol:
-            return True
-        # Nearly decided, or settled: setting V = 0 gives F = cut(sign mu);
-        # where that is no less than F here, the jump is itself an ascent
-        # step, to the SOSP.
-        settled = it - last["since"] >= SETTLED_ITERS
-        optimal = target is not None and cut >= target
-        return (flip <= NEARLY_DECIDED or settled or optimal) and cut >= -problem.value(x)
-
-    run = perturbed_gradient_descent(
-        objective, x0, lr=lr, max_iters=max_iters, grad_tol=grad_tol, hess_tol=hess_tol,
-        kick_radius=init_scale, kick_wait=50, check_every=10, value_every=200, generator=gen,
-        deadline=deadline, progress=progress, stop=decided if collapse else None,
-    )
-    x = run.x
-    V, mu = problem.unpack(x)
-    flip = float(problem.flip_probabilities(x).max())
-    v_norm_decision = float(V.norm())
-    if collapse and run.status == "stopped":
-        x = problem.pack(torch.zeros_like(V), mu)
-    check = run.check
-    if run.status in ("stopped", "sosp"):
-        check = second_order_check(objective, x, grad_tol=grad_tol, hess_tol=hess_tol, generator=gen)
+    problem.watch(cut_value, decide_tol, target)
+    done = run_engine(problem, x0, generator=gen, lr=lr, max_iters=max_iters, grad_tol=grad_tol, hess_tol=hess_tol,
+                      kick_radius=init_scale, kick_wait=50, check_every=10, value_every=200, collapse=collapse,
+                      deadline=deadline, progress=progress)
+    run, x, check, best = done.run, done.x, done.sosp, problem.best
+    flip = float(problem.flip_probabilities(run.x).max())
+    v_norm_decision = done.w_norm_at_stop
     V, mu = problem.unpack(x)
     with torch.no_grad():
         final_expected = float(sum_(expected_cut(V, mu, edges)))
-        start_objective = -problem.value(x0)
+        start_objective = -done.start_value
     sides = (mu > 0).cpu().numpy()
     cut = cut_value(sides)
     message = run.message
-    if collapse and run.status == "stopped":
+    if done.collapsed:
         undecided = int((problem.flip_probabilities(run.x) > NEARLY_DECIDED).sum())
         what = ("every vertex decided" if flip <= NEARLY_DECIDED
                 else "the rounding reached the optimal cut" if target is not None and cut >= target

@@ -45,7 +45,8 @@ import torch
 
 from .. import __version__
 from ..core.device import make_generator, resolve_device, resolve_dtype
-from ..core.pgd import SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
+from ..core.engine import derandomize as run_engine
+from ..core.pgd import SecondOrderCheck, SmoothObjective
 from ..core.progress import Progress, for_phase
 from ..errors import DerandWarning, check_option, check_seconds, is_integer
 from .student import Student
@@ -327,6 +328,20 @@ def _intra_op_threads(threads: int | None, device: torch.device) -> Iterator[Non
         torch.set_num_threads(previous)
 
 
+class _Trained:
+    """The student's training objective as an engine problem; ||W|| is the first layer off the teacher's subspace."""
+
+    def __init__(self, objective: SmoothObjective, student: Student, P_perp: torch.Tensor):
+        self.value, self.gradient, self.hvp = objective.value, objective.gradient, objective.hvp
+        self.student, self.P_perp = student, P_perp
+
+    def w_norm(self, x: torch.Tensor) -> float:
+        return float((self.student.first_layer(x) @ self.P_perp).norm())
+
+    def collapse(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - the engine runs without the jump
+        raise NotImplementedError("structure discovery has no jump to W = 0")
+
+
 def discover_structure(
     *,
     dim: int = 16,
@@ -506,7 +521,7 @@ def discover_structure(
             per_step = (now - first[1]) / (clock["iterations"] - first[0])
             return now + CHECK_ITERATIONS * per_step > deadline
 
-        def record(it: int, x: torch.Tensor) -> bool:
+        def record(it: int, x: torch.Tensor) -> None:
             clock["iterations"] = it
             if clock["first"] is None:
                 clock["first"] = (it, time.monotonic())
@@ -514,22 +529,23 @@ def discover_structure(
                 perp, par, s = measure(x)
                 history.append((it, perp, par))
                 spectrum.append((it, tuple(float(v) for v in s)))
-            return False
 
         def schedule(it: int) -> float:
             return lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * min(it, steps) / steps)))
 
-        run = perturbed_gradient_descent(
-            objective, x0, lr=schedule, max_iters=steps, grad_tol=KICK_FRACTION * grad_tol, hess_tol=hess_tol,
-            kick_radius=1e-3, kick_wait=50, check_every=10, value_every=record_every, generator=gen,
-            progress=for_phase(progress, "train"), stop=record, deadline=None if deadline is None else out_of_time,
+        # The engine without the jump to W = 0: here the lemma acts on the first
+        # layer's directions off the teacher's subspace, which weight decay
+        # drives to 0 at the SOSP; PGD kicks below KICK_FRACTION * grad_tol and
+        # the test applies the full tolerance, on the check sample.
+        done = run_engine(
+            _Trained(objective, student, P_perp), x0, generator=gen, lr=schedule, max_iters=steps,
+            grad_tol=KICK_FRACTION * grad_tol, hess_tol=hess_tol, kick_radius=1e-3, kick_wait=50, check_every=10,
+            value_every=record_every, collapse=False, deadline=None if deadline is None else out_of_time,
+            test_every_end=True, test_objective=check_objective, test_grad_tol=grad_tol, lanczos_steps=80,
+            observe=record, progress=for_phase(progress, "train"),
         )
-        x = run.x
-        if bool(torch.isfinite(x).all()):
-            check = second_order_check(check_objective, x, grad_tol=grad_tol, hess_tol=hess_tol, generator=gen,
-                                       lanczos_steps=80)
-        else:
-            check = SecondOrderCheck(math.nan, math.nan, math.nan, 0, grad_tol, hess_tol)
+        run, x = done.run, done.x
+        check = done.sosp or SecondOrderCheck(math.nan, math.nan, math.nan, 0, grad_tol, hess_tol)
         perp, par, s = measure(x)
         if history[-1][0] != run.iterations:
             history.append((run.iterations, perp, par))
