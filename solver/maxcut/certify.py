@@ -24,7 +24,7 @@ from .bound import BoundResult
 from .objective import EdgeData, gw_expected_cut
 from .sdp import SDPResult
 from .prove import ProofResult
-from .solve import (_best_bound, bound_certificate, check_run_options, peak_memory_mib, phase_deadlines,
+from .solve import (BoundedCut, bound_certificate, check_run_options, peak_memory_mib, phase_deadlines,
                     relax_and_bound, run_status, tighten_budget, tighten_or_prove)
 from .tighten import TightenedBound
 
@@ -38,7 +38,7 @@ CERTIFY_SHARES_BOUND_ONLY = {"sdp": 0.85, "bound": 0.95}
 
 
 @dataclass(frozen=True)
-class CertifiedCut:
+class CertifiedCut(BoundedCut):
     """A given cut with the figures that certify it.
 
     ``certificate()`` is the JSON-ready record documented in the README: the
@@ -89,15 +89,6 @@ class CertifiedCut:
     peak_memory_mib: float | None = None
     tightened: TightenedBound | None = None
     proof: ProofResult | None = None
-
-    @property
-    def upper_bound(self) -> float:
-        """The best valid bound: the basic SDP's, the tightened one, or the proof's global bound."""
-        return _best_bound(self.bound, self.tightened, self.proof)
-
-    @property
-    def certified_ratio(self) -> float:
-        return self.cut_value / self.upper_bound if self.upper_bound > 0 else float("nan")
 
     def certificate(self) -> dict:
         common = bound_certificate(self.graph, self.cut_value, self.sdp, self.bound, self.gw_expected,

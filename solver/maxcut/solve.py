@@ -352,8 +352,24 @@ def _prune_target(graph: Graph, cut: float) -> float | None:
     return None
 
 
+class BoundedCut:
+    """What a solved cut and a certified one share: the best valid bound, and the cut's ratio to it.
+
+    Needs ``bound``, ``tightened``, ``proof`` and ``cut_value``.
+    """
+
+    @property
+    def upper_bound(self) -> float:
+        """The best valid bound: the basic SDP's, the tightened one, or the proof's global bound."""
+        return _best_bound(self.bound, self.tightened, self.proof)
+
+    @property
+    def certified_ratio(self) -> float:
+        return self.cut_value / self.upper_bound if self.upper_bound > 0 else float("nan")
+
+
 @dataclass(frozen=True)
-class MaxCutResult:
+class MaxCutResult(BoundedCut):
     """A cut with everything that certifies it.
 
     ``certificate()`` is the JSON-ready record documented in the README.
@@ -379,17 +395,8 @@ class MaxCutResult:
     proof: ProofResult | None = None
 
     @property
-    def upper_bound(self) -> float:
-        """The best valid bound: the basic SDP's, the tightened one, or the proof's global bound."""
-        return _best_bound(self.bound, self.tightened, self.proof)
-
-    @property
     def proved_optimal(self) -> bool:
         return _proved(self.graph, self.cut_value, self.upper_bound, self.proof)
-
-    @property
-    def certified_ratio(self) -> float:
-        return self.cut_value / self.upper_bound if self.upper_bound > 0 else float("nan")
 
     def certificate(self) -> dict:
         g = self.graph
