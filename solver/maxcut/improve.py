@@ -30,6 +30,7 @@ import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,6 +90,49 @@ _NINT, _NFLOAT = 11, 2
 
 # Kernel return codes.
 _CHUNK_DONE, _TARGET = 0, 1
+
+
+class _Edges(NamedTuple):
+    """The relabelled graph, CSR."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray
+
+
+class _State(NamedTuple):
+    """What a move updates: the sides, gains and best sides; tabu, hash keys, the recency list and the
+    tenure wheel; the selection trees; the integer and float counters (indexed by _IT, _L... and _CUR, _BEST)."""
+
+    x: np.ndarray
+    gain: np.ndarray
+    best_x: np.ndarray
+    tabu_until: np.ndarray
+    zobrist: np.ndarray
+    lru_prev: np.ndarray
+    lru_next: np.ndarray
+    wheel_head: np.ndarray
+    wheel_next: np.ndarray
+    wheel_vertex: np.ndarray
+    tv_all: np.ndarray
+    ti_all: np.ndarray
+    tv_free: np.ndarray
+    ti_free: np.ndarray
+    istate: np.ndarray
+    fstate: np.ndarray
+
+
+class _Rule(NamedTuple):
+    """The breakout local search's settings for one graph."""
+
+    tenure_min: int
+    tenure_max: int
+    jump_min: int
+    jump_max: int
+    idle_limit: int
+    p_min: float
+    p_recency: float
+    use_tree: bool
 
 
 # ----------------------------------------------------------------- kernels
@@ -160,9 +204,11 @@ def _tree_build(tv, ti, size, gain, tabu_until, it, free_only):
 
 
 @_kernel
-def _reset_gains(indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_all, ti_all, tv_free, ti_free,
-                 use_tree, istate):
+def _reset_gains(e, st, use_tree):
     """Gains from scratch (gain_i = x_i (A x)_i), no vertex tabu, trees rebuilt."""
+    indptr, indices, weights = e.indptr, e.indices, e.weights
+    x, gain, tabu_until, wheel_head, istate = st.x, st.gain, st.tabu_until, st.wheel_head, st.istate
+    tv_all, ti_all, tv_free, ti_free = st.tv_all, st.ti_all, st.tv_free, st.ti_free
     n = x.shape[0]
     for v in range(n):
         s = 0.0
@@ -179,9 +225,12 @@ def _reset_gains(indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_a
 
 
 @_kernel
-def _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
-          wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree, istate, fstate):
+def _flip(v, tenure, e, st, use_tree):
     """Flip vertex ``v``: update gains, the cut, the hash, the recency list and the tabu list."""
+    indptr, indices, weights = e.indptr, e.indices, e.weights
+    x, gain, tabu_until, zobrist, lru_prev, lru_next = st.x, st.gain, st.tabu_until, st.zobrist, st.lru_prev, st.lru_next
+    wheel_head, wheel_next, wheel_vertex = st.wheel_head, st.wheel_next, st.wheel_vertex
+    tv_all, ti_all, tv_free, ti_free, istate, fstate = st.tv_all, st.ti_all, st.tv_free, st.ti_free, st.istate, st.fstate
     it = istate[_IT]
     g = gain[v]
     xv = x[v]
@@ -273,10 +322,7 @@ def _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree, 
 
 
 @_kernel
-def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_prev, lru_next,
-            wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
-            istate, fstate, move_target, tol, tenure_min, tenure_max, jump_min, jump_max,
-            idle_limit, p_min, p_recency, target):
+def _search(e, st, rule, move_target, tol, target):
     """Breakout local search cycles until ``istate[_IT] >= move_target`` or the target cut.
 
     A cycle is: perturb (skipped on the very first call), steepest ascent to a
@@ -284,6 +330,10 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
     cycles, so the trajectory does not depend on how the driver splits the
     run into calls.
     """
+    x, gain, best_x, tabu_until, istate, fstate = st.x, st.gain, st.best_x, st.tabu_until, st.istate, st.fstate
+    tv_all, ti_all, tv_free, ti_free = st.tv_all, st.ti_all, st.tv_free, st.ti_free
+    tenure_min, tenure_max, jump_min, jump_max = rule.tenure_min, rule.tenure_max, rule.jump_min, rule.jump_max
+    idle_limit, p_min, p_recency, use_tree = rule.idle_limit, rule.p_min, rule.p_recency, rule.use_tree
     n = x.shape[0]
     span = tenure_max - tenure_min + 1
     while True:
@@ -317,9 +367,7 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
                 else:
                     v = _rand(istate) % n
                 tenure = tenure_min + _rand(istate) % span
-                _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
-                      wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
-                      istate, fstate)
+                _flip(v, tenure, e, st, use_tree)
         istate[_STARTED] = 1
         # Steepest ascent to a 1-flip local optimum.
         while True:
@@ -327,9 +375,7 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
             if gain[v] <= tol:
                 break
             tenure = tenure_min + _rand(istate) % span
-            _flip(v, tenure, indptr, indices, weights, x, gain, tabu_until, zobrist, lru_prev, lru_next,
-                  wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free, ti_free, use_tree,
-                  istate, fstate)
+            _flip(v, tenure, e, st, use_tree)
         istate[_LOCAL_OPTIMA] += 1
         if fstate[_CUR] > fstate[_BEST] + tol:
             _keep_best(x, best_x, istate, fstate)
@@ -343,7 +389,7 @@ def _search(indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_
 
 
 @_kernel
-def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istate, fstate, tol, target, table):
+def _anneal(e, x, gain, best_x, betas, first, last, istate, fstate, tol, target, table):
     """Metropolis sweeps ``first .. last - 1`` of an annealing run (vertices in index order).
 
     A flip that raises the cut, or keeps it, is always taken; one that lowers
@@ -355,6 +401,7 @@ def _anneal(indptr, indices, weights, x, gain, best_x, betas, first, last, istat
     once per sweep (``table``; empty otherwise) instead of an exp per
     downhill move: the same numbers, hence the same moves, in fewer cycles.
     """
+    indptr, indices, weights = e.indptr, e.indices, e.weights
     n = x.shape[0]
     K = table.shape[0]
     for s in range(first, last):
@@ -924,12 +971,16 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
         if top < min(4096.0, max(64.0, n / 4.0)):
             table = np.zeros(int(top) + 2)
 
+    edges = _Edges(indptr, indices, weights)
+    state = _State(x, gain, best_x, tabu_until, zobrist, lru_prev, lru_next, wheel_head, wheel_next, wheel_vertex,
+                   tv_all, ti_all, tv_free, ti_free, istate, fstate)
+    rule = _Rule(tenure_min, tenure_max, jump_min, jump_max, _T, _P0, _Q, use_tree)
+
     def bls_reset() -> None:
         fstate[_CUR] = float(x @ (A @ x)) * -0.25 + 0.25 * float(weights.sum())
         istate[_STARTED], istate[_OMEGA], istate[_L] = 0, 0, jump_min
         istate[_HASH] = int(np.bitwise_xor.reduce(zobrist[x > 0])) if n else 0
-        k["_reset_gains"](indptr, indices, weights, x, gain, tabu_until, wheel_head, tv_all, ti_all, tv_free,
-                          ti_free, use_tree, istate)
+        k["_reset_gains"](edges, state, use_tree)
 
     def time_a_sweep(count: int = 5) -> float:
         """Seconds per sweep, timed at mid-schedule temperature on a scratch copy (the search's own state and
@@ -938,8 +989,8 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
         gs = xs * (A @ xs)
         betas = np.full(count, math.sqrt(float(np.mean(ladder)) * beta_end) / scale)
         t = time.monotonic()
-        k["_anneal"](indptr, indices, weights, xs, gs, xs.copy(), betas, 0, count, istate.copy(), fstate.copy(), tol,
-                     math.inf, table.copy())
+        k["_anneal"](edges, xs, gs, xs.copy(), betas, 0, count, istate.copy(), fstate.copy(), tol, math.inf,
+                     table.copy())
         return (time.monotonic() - t) / count
 
     target_cut = math.inf if target is None else float(target)
@@ -1007,8 +1058,8 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                 while done < betas.size:
                     t = time.monotonic()
                     last = min(betas.size, done + sweep_chunk)
-                    code = k["_anneal"](indptr, indices, weights, x, gain, best_x, betas, done, last, istate,
-                                        fstate, tol, target_cut, table)
+                    code = k["_anneal"](edges, x, gain, best_x, betas, done, last, istate, fstate, tol, target_cut,
+                                        table)
                     elapsed = time.monotonic() - t
                     sweep_seconds = elapsed / (last - done)
                     anneal_seconds += elapsed
@@ -1029,10 +1080,7 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                 while True:
                     t = time.monotonic()
                     move_target = min(end, int(istate[_IT]) + bls_chunk)
-                    code = k["_search"](indptr, indices, weights, x, gain, best_x, tabu_until, zobrist, lru_prev,
-                                        lru_next, wheel_head, wheel_next, wheel_vertex, tv_all, ti_all, tv_free,
-                                        ti_free, use_tree, istate, fstate, move_target, tol, tenure_min, tenure_max,
-                                        jump_min, jump_max, _T, _P0, _Q, target_cut)
+                    code = k["_search"](edges, state, rule, move_target, tol, target_cut)
                     elapsed = time.monotonic() - t
                     bls_chunk = int(min(max(bls_chunk * (0.02 / max(elapsed, 1e-4)), 100), bls_chunk * 4, 10**7))
                     if not tick(t):
