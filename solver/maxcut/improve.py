@@ -905,119 +905,171 @@ class HeadStart:
         self.close()
 
 
+class _Search:
+    """One search's data, set up once: the relabelled graph, the state its moves update, the BLS rule and the
+    annealing schedule. Its methods run one annealing run and one BLS episode; :func:`_chain` drives the rounds."""
+
+    def __init__(self, graph: Graph, start_sides: np.ndarray, *, seed: int, sweeps: int | None, selection: str,
+                 use_numba: bool):
+        self.k = globals() if use_numba else _python_kernels()
+        n = self.n = graph.n
+        start_cut = graph.cut_value(start_sides)
+        # Relabel by a seeded random permutation: new vertex i is old vertex perm[i].
+        rng = np.random.default_rng(seed)
+        self.perm = rng.permutation(n)
+        A = self.A = graph.adjacency[self.perm][:, self.perm].tocsr()
+        A.sort_indices()
+        weights = A.data.astype(np.float64)
+        self.edges = _Edges(A.indptr.astype(np.int64), A.indices.astype(np.int64), weights)
+        x = np.where(start_sides[self.perm], 1.0, -1.0)
+
+        # BLS state.
+        zobrist = rng.integers(1, 2**62, size=n, dtype=np.int64)
+        lru_prev = np.arange(-1, n - 1, dtype=np.int64)
+        lru_next = np.arange(1, n + 1, dtype=np.int64)
+        if n:
+            lru_next[-1] = -1
+        tenure_min = max(1, min(_TENURE_MIN, n // 4))
+        tenure_max = max(tenure_min, min(int(_TENURE * n), n - 2))
+        jump_min = max(1, round(_L0 * n))
+        jump_max = max(jump_min + 1, round(_LMAX * n))
+        wheel_size = tenure_max + 2
+        if selection == "auto":
+            # A tree update costs ~2 log2(n) steps per neighbour, a scan ~n per move.
+            avg_deg = 2.0 * graph.m / max(n, 1)
+            selection = "tree" if (avg_deg + 1.0) * 2.0 * math.log2(max(n, 2)) < 0.5 * n else "scan"
+        self.use_tree = use_tree = selection == "tree"
+        size = 1 << max(0, (n - 1).bit_length()) if use_tree else 1
+        istate = np.zeros(_NINT, dtype=np.int64)
+        fstate = np.zeros(_NFLOAT)
+        istate[_RNG] = (seed * 2654435761 + 12345) % 4294967291 or 1
+        istate[_LRU_HEAD], istate[_LRU_TAIL] = 0, max(n - 1, 0)
+        fstate[_BEST] = start_cut
+        self.state = _State(x, np.empty(n), x.copy(), np.zeros(n, dtype=np.int64), zobrist, lru_prev, lru_next,
+                            np.full(wheel_size, -1, dtype=np.int64), np.full(wheel_size, -1, dtype=np.int64),
+                            np.zeros(wheel_size, dtype=np.int64), np.empty(2 * size), np.zeros(2 * size, dtype=np.int64),
+                            np.empty(2 * size), np.zeros(2 * size, dtype=np.int64), istate, fstate)
+        self.rule = _Rule(tenure_min, tenure_max, jump_min, jump_max, _T, _P0, _Q, use_tree)
+        self.tol = 1e-9 * max(1.0, float(np.max(np.abs(weights)))) if weights.size else 1e-9
+        self.episode = _EPISODE * n + 1000
+
+        # Annealing schedule, in units of the mean |weight|.
+        self.scale = float(np.mean(np.abs(weights))) if weights.size else 1.0
+        self.full_sweeps = default_sweeps(n) if sweeps is None else int(sweeps)
+        # Integer weights: integer gains, at most the largest weighted degree; a
+        # table of acceptance thresholds per sweep then replaces the exp calls
+        # (while it is small beside a sweep).
+        self.table = np.empty(0)
+        if weights.size and np.all(weights == np.round(weights)):
+            top = float(np.max(np.abs(A).sum(axis=1))) if n else 0.0
+            if top < min(4096.0, max(64.0, n / 4.0)):
+                self.table = np.zeros(int(top) + 2)
+        # Chunk sizes adapt so that a kernel call lasts about 20 ms; the sweeps' time so far.
+        self.bls_chunk, self.sweep_chunk = 2000, 1
+        self.anneal_seconds, self.anneal_sweeps = 0.0, 0
+        self.shortest_run = self.full_sweeps
+
+    def params(self, **run) -> dict:
+        r = self.rule
+        return {**run, "sweeps": self.full_sweeps, "beta_ladder": list(_BETA_LADDER), "beta_end": _BETA_END,
+                "beta_unit": self.scale, "episode_moves": self.episode, "tenure": [r.tenure_min, r.tenure_max],
+                "jump": [r.jump_min, r.jump_max], "T": _T, "P0": _P0, "Q": _Q}
+
+    def restart_from_best(self) -> None:
+        self.state.x[:] = self.state.best_x
+
+    def bls_reset(self) -> None:
+        """The cut, hash and gains of the current sides from scratch (the trees are rebuilt too: cheap, O(n))."""
+        st, w = self.state, self.edges.weights
+        x = st.x
+        st.fstate[_CUR] = float(x @ (self.A @ x)) * -0.25 + 0.25 * float(w.sum())
+        st.istate[_STARTED], st.istate[_OMEGA], st.istate[_L] = 0, 0, self.rule.jump_min
+        st.istate[_HASH] = int(np.bitwise_xor.reduce(st.zobrist[x > 0])) if self.n else 0
+        self.k["_reset_gains"](self.edges, st, self.use_tree)
+
+    def time_a_sweep(self, count: int = 5) -> float:
+        """Seconds per sweep, timed at mid-schedule temperature on a scratch copy (the search's own state and
+        random numbers are left untouched)."""
+        st = self.state
+        xs = st.x.copy()
+        gs = xs * (self.A @ xs)
+        betas = np.full(count, math.sqrt(float(np.mean(_BETA_LADDER)) * _BETA_END) / self.scale)
+        t = time.monotonic()
+        self.k["_anneal"](self.edges, xs, gs, xs.copy(), betas, 0, count, st.istate.copy(), st.fstate.copy(), self.tol,
+                          math.inf, self.table.copy())
+        return (time.monotonic() - t) / count
+
+    def anneal(self, round_: int, run_sweeps: int, target_cut: float, tick) -> tuple[int, bool]:
+        """One annealing run from the best cut, starting at the ladder's temperature for this round; returns the
+        last kernel code and whether the clock (or a halt) ended it."""
+        st = self.state
+        beta0 = _BETA_LADDER[round_ % len(_BETA_LADDER)]
+        betas = np.concatenate([np.geomspace(beta0, _BETA_END, run_sweeps), [np.inf] * 2]) / self.scale
+        done, code = 0, _CHUNK_DONE
+        while done < betas.size:
+            t = time.monotonic()
+            last = min(betas.size, done + self.sweep_chunk)
+            code = self.k["_anneal"](self.edges, st.x, st.gain, st.best_x, betas, done, last, st.istate, st.fstate,
+                                     self.tol, target_cut, self.table)
+            elapsed = time.monotonic() - t
+            sweep_seconds = elapsed / (last - done)
+            self.anneal_seconds += elapsed
+            self.anneal_sweeps += last - done
+            self.sweep_chunk = int(min(max(1, 0.02 / max(sweep_seconds, 1e-7)), 4 * self.sweep_chunk + 1))
+            done = last
+            if not tick(t):
+                return code, True
+            if code == _TARGET:
+                break
+        return code, False
+
+    def bls(self, target_cut: float, tick) -> tuple[int, bool]:
+        """One BLS episode of ``episode`` moves from the current sides; as :meth:`anneal` returns."""
+        istate = self.state.istate
+        end = int(istate[_IT]) + self.episode
+        while True:
+            t = time.monotonic()
+            move_target = min(end, int(istate[_IT]) + self.bls_chunk)
+            code = self.k["_search"](self.edges, self.state, self.rule, move_target, self.tol, target_cut)
+            elapsed = time.monotonic() - t
+            self.bls_chunk = int(min(max(self.bls_chunk * (0.02 / max(elapsed, 1e-4)), 100), self.bls_chunk * 4,
+                                     10**7))
+            if not tick(t):
+                return code, True
+            if code == _TARGET or istate[_IT] >= end:
+                return code, False
+
+
 def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limit: float | None,
            max_rounds: int | None, max_stall: int | None, sweeps: int | None, deadline: float | None,
            target: float | None, selection: str, use_numba: bool, start: float, progress: PhaseProgress | None,
            halt: threading.Event | None = None) -> ImprovementResult:
-    """One search of :func:`improve_cut`, its clock started at ``start``; ``halt`` (set by another thread) stops it."""
-    k = globals() if use_numba else _python_kernels()
-    n = graph.n
+    """One search of :func:`improve_cut`, its clock started at ``start``; ``halt`` (set by another thread) stops it.
+
+    Rounds: ``anneal`` an annealing run each; ``tabu`` a BLS episode each; ``hybrid`` a BLS episode from the
+    start itself first (the derandomized cut is a strong start, which an annealing run's hot first sweeps
+    would leave behind), then an annealing run followed by a BLS episode from where it ended.
+    """
     start_sides = np.asarray(sides, dtype=bool)
     start_cut = graph.cut_value(start_sides)
-
-    # Relabel by a seeded random permutation: new vertex i is old vertex perm[i].
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(n)
-    A = graph.adjacency[perm][:, perm].tocsr()
-    A.sort_indices()
-    indptr = A.indptr.astype(np.int64)
-    indices = A.indices.astype(np.int64)
-    weights = A.data.astype(np.float64)
-    x = np.where(start_sides[perm], 1.0, -1.0)
-    best_x = x.copy()
-    gain = np.empty(n)
-
-    # BLS state.
-    tabu_until = np.zeros(n, dtype=np.int64)
-    zobrist = rng.integers(1, 2**62, size=n, dtype=np.int64)
-    lru_prev = np.arange(-1, n - 1, dtype=np.int64)
-    lru_next = np.arange(1, n + 1, dtype=np.int64)
-    if n:
-        lru_next[-1] = -1
-    tenure_min = max(1, min(_TENURE_MIN, n // 4))
-    tenure_max = max(tenure_min, min(int(_TENURE * n), n - 2))
-    jump_min = max(1, round(_L0 * n))
-    jump_max = max(jump_min + 1, round(_LMAX * n))
-    wheel_size = tenure_max + 2
-    wheel_head = np.full(wheel_size, -1, dtype=np.int64)
-    wheel_next = np.full(wheel_size, -1, dtype=np.int64)
-    wheel_vertex = np.zeros(wheel_size, dtype=np.int64)
-    if selection == "auto":
-        # A tree update costs ~2 log2(n) steps per neighbour, a scan ~n per move.
-        avg_deg = 2.0 * graph.m / max(n, 1)
-        selection = "tree" if (avg_deg + 1.0) * 2.0 * math.log2(max(n, 2)) < 0.5 * n else "scan"
-    use_tree = selection == "tree"
-    size = 1 << max(0, (n - 1).bit_length()) if use_tree else 1
-    tv_all, ti_all = np.empty(2 * size), np.zeros(2 * size, dtype=np.int64)
-    tv_free, ti_free = np.empty(2 * size), np.zeros(2 * size, dtype=np.int64)
-    istate = np.zeros(_NINT, dtype=np.int64)
-    fstate = np.zeros(_NFLOAT)
-    istate[_RNG] = (seed * 2654435761 + 12345) % 4294967291 or 1
-    istate[_LRU_HEAD], istate[_LRU_TAIL] = 0, max(n - 1, 0)
-    tol = 1e-9 * max(1.0, float(np.max(np.abs(weights)))) if weights.size else 1e-9
-    fstate[_BEST] = start_cut
-    episode = _EPISODE * n + 1000
-
-    # Annealing schedule, in units of the mean |weight|.
-    scale = float(np.mean(np.abs(weights))) if weights.size else 1.0
-    ladder, beta_end = _BETA_LADDER, _BETA_END
-    full_sweeps = default_sweeps(n) if sweeps is None else int(sweeps)
-    # Integer weights: integer gains, at most the largest weighted degree; a
-    # table of acceptance thresholds per sweep then replaces the exp calls
-    # (while it is small beside a sweep).
-    table = np.empty(0)
-    if weights.size and np.all(weights == np.round(weights)):
-        top = float(np.max(np.abs(A).sum(axis=1))) if n else 0.0
-        if top < min(4096.0, max(64.0, n / 4.0)):
-            table = np.zeros(int(top) + 2)
-
-    edges = _Edges(indptr, indices, weights)
-    state = _State(x, gain, best_x, tabu_until, zobrist, lru_prev, lru_next, wheel_head, wheel_next, wheel_vertex,
-                   tv_all, ti_all, tv_free, ti_free, istate, fstate)
-    rule = _Rule(tenure_min, tenure_max, jump_min, jump_max, _T, _P0, _Q, use_tree)
-
-    def bls_reset() -> None:
-        fstate[_CUR] = float(x @ (A @ x)) * -0.25 + 0.25 * float(weights.sum())
-        istate[_STARTED], istate[_OMEGA], istate[_L] = 0, 0, jump_min
-        istate[_HASH] = int(np.bitwise_xor.reduce(zobrist[x > 0])) if n else 0
-        k["_reset_gains"](edges, state, use_tree)
-
-    def time_a_sweep(count: int = 5) -> float:
-        """Seconds per sweep, timed at mid-schedule temperature on a scratch copy (the search's own state and
-        random numbers are left untouched)."""
-        xs = x.copy()
-        gs = xs * (A @ xs)
-        betas = np.full(count, math.sqrt(float(np.mean(ladder)) * beta_end) / scale)
-        t = time.monotonic()
-        k["_anneal"](edges, xs, gs, xs.copy(), betas, 0, count, istate.copy(), fstate.copy(), tol, math.inf,
-                     table.copy())
-        return (time.monotonic() - t) / count
-
+    search = _Search(graph, start_sides, seed=seed, sweeps=sweeps, selection=selection, use_numba=use_numba)
+    fstate, istate = search.state.fstate, search.state.istate
     target_cut = math.inf if target is None else float(target)
     adapt_sweeps = deadline is not None and max_rounds is None and max_stall is None
-    params = {"method": method, "max_rounds": max_rounds, "max_stall": max_stall, "time_limit": time_limit,
-              "seed": seed, "sweeps": full_sweeps, "beta_ladder": list(ladder), "beta_end": beta_end,
-              "beta_unit": scale, "episode_moves": episode, "tenure": [tenure_min, tenure_max],
-              "jump": [jump_min, jump_max], "T": _T, "P0": _P0, "Q": _Q}
-
+    params = search.params(method=method, max_rounds=max_rounds, max_stall=max_stall, time_limit=time_limit,
+                           seed=seed)
     stop = "rounds"
-    best_found_seconds = 0.0
-    last_best = fstate[_BEST]
+    clock = {"best": fstate[_BEST], "found": 0.0}
     rounds = stall = 0
-    bls_chunk, sweep_chunk = 2000, 1
-    anneal_seconds, anneal_sweeps = 0.0, 0
-    shortest_run = full_sweeps
-    if n == 0 or graph.m == 0 or start_cut >= target_cut:
+    if graph.n == 0 or graph.m == 0 or start_cut >= target_cut:
         stop = "target" if start_cut >= target_cut else "rounds"
         max_rounds = 0
 
     def tick(t: float) -> bool:
         """After a kernel call: record a new best; False once the deadline has passed."""
-        nonlocal last_best, best_found_seconds
         now = time.monotonic()
-        if fstate[_BEST] > last_best:
-            last_best = fstate[_BEST]
-            best_found_seconds = now - start
+        if fstate[_BEST] > clock["best"]:
+            clock["best"], clock["found"] = fstate[_BEST], now - start
         if progress is not None:  # in milliseconds of the time budget, when there is one
             budget = 0 if deadline is None else int(1000 * (deadline - start))
             progress(int(1000 * (now - start)), budget, float(fstate[_BEST]))
@@ -1027,67 +1079,33 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
 
     try:
         if method == "tabu":
-            x[:] = best_x
-            bls_reset()
+            search.restart_from_best()
+            search.bls_reset()
         while max_rounds is None or rounds < max_rounds:
             if deadline is not None and time.monotonic() >= deadline:
                 stop = "time"
                 break
             before = fstate[_BEST]
-            code = _CHUNK_DONE
-            out_of_time = False
-            # hybrid: the first round is a BLS episode from the start itself (the
-            # derandomized cut is a strong start, which an annealing run's hot
-            # first sweeps would leave behind), every later round an annealing
-            # run and then BLS.
+            code, out_of_time = _CHUNK_DONE, False
             if method == "anneal" or (method == "hybrid" and rounds > 0):
-                x[:] = best_x
-                bls_reset()  # gains of the start (the trees are rebuilt too: cheap, O(n))
+                search.restart_from_best()
+                search.bls_reset()
+                run_sweeps = search.full_sweeps
                 if adapt_sweeps:  # at least four runs fit in the time
                     # The time of a sweep: measured, and averaged over every sweep so far (one
                     # chunk's time carries a call's overhead, would overestimate it and shorten
                     # runs for nothing, leaving the trajectory of the rounds-limited search).
-                    per_sweep = anneal_seconds / anneal_sweeps if anneal_sweeps else time_a_sweep()
-                    run_sweeps = int(min(full_sweeps, max(100, (deadline - start) / (4.0 * max(per_sweep, 1e-9)))))
-                    shortest_run = min(shortest_run, run_sweeps)
-                else:
-                    run_sweeps = full_sweeps
-                beta0 = ladder[rounds % len(ladder)]
-                betas = np.concatenate([np.geomspace(beta0, beta_end, run_sweeps), [np.inf] * 2]) / scale
-                done = 0
-                while done < betas.size:
-                    t = time.monotonic()
-                    last = min(betas.size, done + sweep_chunk)
-                    code = k["_anneal"](edges, x, gain, best_x, betas, done, last, istate, fstate, tol, target_cut,
-                                        table)
-                    elapsed = time.monotonic() - t
-                    sweep_seconds = elapsed / (last - done)
-                    anneal_seconds += elapsed
-                    anneal_sweeps += last - done
-                    sweep_chunk = int(min(max(1, 0.02 / max(sweep_seconds, 1e-7)), 4 * sweep_chunk + 1))
-                    done = last
-                    if not tick(t):
-                        out_of_time = True
-                        break
-                    if code == _TARGET:
-                        break
+                    per_sweep = (search.anneal_seconds / search.anneal_sweeps if search.anneal_sweeps
+                                 else search.time_a_sweep())
+                    run_sweeps = int(min(run_sweeps, max(100, (deadline - start) / (4.0 * max(per_sweep, 1e-9)))))
+                    search.shortest_run = min(search.shortest_run, run_sweeps)
+                code, out_of_time = search.anneal(rounds, run_sweeps, target_cut, tick)
             if method in ("tabu", "hybrid") and code != _TARGET and not out_of_time:
                 if method == "hybrid":
                     if rounds == 0:
-                        x[:] = best_x
-                    bls_reset()  # BLS starts from where the annealing run ended (or from the start)
-                end = int(istate[_IT]) + episode
-                while True:
-                    t = time.monotonic()
-                    move_target = min(end, int(istate[_IT]) + bls_chunk)
-                    code = k["_search"](edges, state, rule, move_target, tol, target_cut)
-                    elapsed = time.monotonic() - t
-                    bls_chunk = int(min(max(bls_chunk * (0.02 / max(elapsed, 1e-4)), 100), bls_chunk * 4, 10**7))
-                    if not tick(t):
-                        out_of_time = True
-                        break
-                    if code == _TARGET or istate[_IT] >= end:
-                        break
+                        search.restart_from_best()
+                    search.bls_reset()  # BLS starts from where the annealing run ended (or from the start)
+                code, out_of_time = search.bls(target_cut, tick)
             if code == _TARGET:
                 stop = "target"
                 if halt is not None:
@@ -1103,13 +1121,14 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                 break
     except KeyboardInterrupt:
         stop = "interrupted"
-    params["shortest_run"] = shortest_run
-    out = np.empty(n, dtype=bool)
-    out[perm] = best_x > 0
+    params["shortest_run"] = search.shortest_run
+    out = np.empty(graph.n, dtype=bool)
+    out[search.perm] = search.state.best_x > 0
     cut = graph.cut_value(out)
+    best_found_seconds = clock["found"]
     if cut < start_cut:  # only float rounding could do this; never hand back less than the start
         out, cut = start_sides.copy(), start_cut
         best_found_seconds = 0.0
     return ImprovementResult(out, cut, start_cut, method, rounds, int(istate[_IT]), int(istate[_LOCAL_OPTIMA]),
                              int(istate[_BEST_IT]), best_found_seconds, stop, time.monotonic() - start,
-                             "numba" if use_numba else "python", "tree" if use_tree else "scan", params)
+                             "numba" if use_numba else "python", "tree" if search.use_tree else "scan", params)
