@@ -206,8 +206,8 @@ def _min_eig_guess(S: sp.csr_matrix | spla.LinearOperator, V: np.ndarray, seed: 
     Ritz vectors, at most ``rounds`` runs of ``maxiter`` iterations, until the
     residual is below ``rel`` |Ritz value| or ``atol``.
 
-    G60 (n = 7000, SDP rank 64): 1.9 % off after one run, 0.05 % after two;
-    a block of all of V (68 vectors) took 5.9 s for the same.
+    A block of V's leading directions, not all of V: as close after two
+    runs at a fraction of the cost.
     """
     guess, X = start, None
     if start is None:
@@ -427,17 +427,16 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
                            alpha, time.monotonic() - start)
 
     bandwidth = _rcm_bandwidth(S) if n > 200 else n
-    # Dense LAPACK up to DENSE_LIMIT, unless the graph is grid-like (a narrow
-    # band: the sparse factorizations then cost O(n bandwidth^2), G48 0.3 s
-    # instead of 3.5 s dense).
+    # Dense LAPACK up to DENSE_LIMIT, unless the graph is grid-like: with a
+    # narrow band the sparse factorizations cost O(n bandwidth^2), far less.
     if n <= DENSE_LIMIT and bandwidth > n // SPARSE_BAND:
         Sd = S.toarray()
         # First a cheap guess: LOBPCG on a small block (V's leading singular
         # directions span most of the near-null space of S), its Ritz value
-        # widened by 5 %, then also by the residual: G38, n = 2000, 0.1 s
-        # instead of LAPACK's 0.7 s; the bound moves by ~0.05 n |lambda_min|.
-        # If that Cholesky fails, LAPACK's eigenvalue as before. Only the
-        # Cholesky verifies, so the bound is safe either way.
+        # widened by 5 %, then also by the residual; a fraction of LAPACK's
+        # eigensolver for a bound about 0.05 n |lambda_min| looser. If that
+        # Cholesky fails, LAPACK's eigenvalue. Only the Cholesky verifies, so
+        # the bound is safe either way.
         guess = (eig_guess or _min_eig_guess(S, V, seed)) if n > 200 else None
         if guess is not None:
             theta, residual = guess.value, guess.residual
@@ -451,13 +450,12 @@ def dual_upper_bound(graph: Graph, V: np.ndarray, *, seed: int = 0, dual: np.nda
             shift, alpha, estimate = verified
             return result(shift, estimate, "dense-cholesky", True, alpha)
     elif _factorization_fits(S, bandwidth):
-        # A LOBPCG guess brackets the shift; LDL^T inertia then finds the
-        # smallest verified one in a few factorizations. The Ritz value is an
-        # upper estimate of lambda_min: 1 % beyond it (the bisection's own
-        # precision) one factorization often verifies the shift. Where that
-        # failed and a factorization is dear (G60, n = 7000: 1 s each), the
-        # guess is refined first (two more LOBPCG runs, ~1 s there) rather
-        # than bracketed by up to a dozen factorizations.
+        # A guess (the rank decision's LOBPCG estimate, or Lanczos) brackets the
+        # shift; LDL^T inertia then finds the smallest verified one. The Ritz
+        # value is an upper estimate of lambda_min: 1 % beyond it (the
+        # bisection's own precision) one factorization often verifies the
+        # shift. Where that fails and a factorization is dear, a LOBPCG guess is
+        # refined first rather than bracketed by up to a dozen factorizations.
         target = S if operator is None else operator
         guess = eig_guess or _lanczos_guess(target, n, seed)
         alpha = _rounding_margin(n, S.diagonal() + gershgorin)
