@@ -83,10 +83,14 @@ def default_sweeps(n: int) -> int:
     return int(min(10_000, max(3000, 2 * n)))
 
 
-# Layout of the integer and float state vectors the kernels share with the driver.
-_IT, _L, _OMEGA, _HASH, _PREV_HASH, _RNG, _BEST_IT, _LOCAL_OPTIMA, _STARTED, _LRU_HEAD, _LRU_TAIL = range(11)
-_CUR, _BEST = range(2)
-_NINT, _NFLOAT = 11, 2
+# The counters the kernels share with the driver, one record: moves made, the BLS jump
+# magnitude, idle local optima, the Zobrist hash (now and at the last local optimum),
+# the random state, the move of the best cut, local optima met, whether a search has
+# started, the recency list's ends, and the current and best cut values.
+_COUNTERS = np.dtype([("it", np.int64), ("jump", np.int64), ("omega", np.int64), ("hash", np.int64),
+                      ("prev_hash", np.int64), ("rng", np.int64), ("best_it", np.int64), ("local_optima", np.int64),
+                      ("started", np.int64), ("lru_head", np.int64), ("lru_tail", np.int64), ("cur", np.float64),
+                      ("best", np.float64)])
 
 # Kernel return codes.
 _CHUNK_DONE, _TARGET = 0, 1
@@ -118,8 +122,7 @@ class _State(NamedTuple):
     ti_all: np.ndarray
     tv_free: np.ndarray
     ti_free: np.ndarray
-    istate: np.ndarray
-    fstate: np.ndarray
+    counters: np.ndarray  # one _COUNTERS record
 
 
 class _Rule(NamedTuple):
@@ -146,22 +149,22 @@ def _kernel(f):
 
 
 @_kernel
-def _keep_best(x, best_x, istate, fstate):
+def _keep_best(x, best_x, c):
     """The current cut becomes the best: its value, its sides and the move count it was reached at."""
-    fstate[_BEST] = fstate[_CUR]
+    c["best"] = c["cur"]
     for v in range(x.shape[0]):
         best_x[v] = x[v]
-    istate[_BEST_IT] = istate[_IT]
+    c["best_it"] = c["it"]
 
 
 @_kernel
-def _rand(istate):
+def _rand(c):
     """xorshift32 (Marsaglia 2003) on an int64 slot: identical in numba and Python."""
-    s = istate[_RNG]
+    s = c["rng"]
     s ^= (s << 13) & 0xFFFFFFFF
     s ^= s >> 17
     s ^= (s << 5) & 0xFFFFFFFF
-    istate[_RNG] = s
+    c["rng"] = s
     return s
 
 
@@ -207,7 +210,7 @@ def _tree_build(tv, ti, size, gain, tabu_until, it, free_only):
 def _reset_gains(e, st, use_tree):
     """Gains from scratch (gain_i = x_i (A x)_i), no vertex tabu, trees rebuilt."""
     indptr, indices, weights = e.indptr, e.indices, e.weights
-    x, gain, tabu_until, wheel_head, istate = st.x, st.gain, st.tabu_until, st.wheel_head, st.istate
+    x, gain, tabu_until, wheel_head, c = st.x, st.gain, st.tabu_until, st.wheel_head, st.counters[0]
     tv_all, ti_all, tv_free, ti_free = st.tv_all, st.ti_all, st.tv_free, st.ti_free
     n = x.shape[0]
     for v in range(n):
@@ -220,8 +223,8 @@ def _reset_gains(e, st, use_tree):
         wheel_head[k] = -1
     if use_tree:
         size = tv_all.shape[0] // 2
-        _tree_build(tv_all, ti_all, size, gain, tabu_until, istate[_IT], False)
-        _tree_build(tv_free, ti_free, size, gain, tabu_until, istate[_IT], True)
+        _tree_build(tv_all, ti_all, size, gain, tabu_until, c["it"], False)
+        _tree_build(tv_free, ti_free, size, gain, tabu_until, c["it"], True)
 
 
 @_kernel
@@ -230,8 +233,8 @@ def _flip(v, tenure, e, st, use_tree):
     indptr, indices, weights = e.indptr, e.indices, e.weights
     x, gain, tabu_until, zobrist, lru_prev, lru_next = st.x, st.gain, st.tabu_until, st.zobrist, st.lru_prev, st.lru_next
     wheel_head, wheel_next, wheel_vertex = st.wheel_head, st.wheel_next, st.wheel_vertex
-    tv_all, ti_all, tv_free, ti_free, istate, fstate = st.tv_all, st.ti_all, st.tv_free, st.ti_free, st.istate, st.fstate
-    it = istate[_IT]
+    tv_all, ti_all, tv_free, ti_free, c = st.tv_all, st.ti_all, st.tv_free, st.ti_free, st.counters[0]
+    it = c["it"]
     g = gain[v]
     xv = x[v]
     size = tv_all.shape[0] // 2
@@ -244,26 +247,26 @@ def _flip(v, tenure, e, st, use_tree):
                 _tree_set(tv_free, ti_free, size, j, gain[j])
     gain[v] = -g
     x[v] = -xv
-    fstate[_CUR] += g
-    istate[_HASH] ^= zobrist[v]
+    c["cur"] += g
+    c["hash"] ^= zobrist[v]
     # Move v to the tail (most recent end) of the recency list.
-    if istate[_LRU_TAIL] != v:
+    if c["lru_tail"] != v:
         p = lru_prev[v]
         q = lru_next[v]
         if p >= 0:
             lru_next[p] = q
         else:
-            istate[_LRU_HEAD] = q
+            c["lru_head"] = q
         lru_prev[q] = p
-        t = istate[_LRU_TAIL]
+        t = c["lru_tail"]
         lru_next[t] = v
         lru_prev[v] = t
         lru_next[v] = -1
-        istate[_LRU_TAIL] = v
+        c["lru_tail"] = v
     # Tabu for the next `tenure` moves.
     until = it + tenure + 1
     tabu_until[v] = until
-    istate[_IT] = it + 1
+    c["it"] = it + 1
     if use_tree:
         _tree_set(tv_all, ti_all, size, v, -g)
         _tree_set(tv_free, ti_free, size, v, -np.inf)
@@ -323,73 +326,73 @@ def _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree, 
 
 @_kernel
 def _search(e, st, rule, move_target, tol, target):
-    """Breakout local search cycles until ``istate[_IT] >= move_target`` or the target cut.
+    """Breakout local search cycles until ``c["it"] >= move_target`` or the target cut.
 
     A cycle is: perturb (skipped on the very first call), steepest ascent to a
     1-flip local optimum, book-keeping. The kernel returns only between
     cycles, so the trajectory does not depend on how the driver splits the
     run into calls.
     """
-    x, gain, best_x, tabu_until, istate, fstate = st.x, st.gain, st.best_x, st.tabu_until, st.istate, st.fstate
+    x, gain, best_x, tabu_until, c = st.x, st.gain, st.best_x, st.tabu_until, st.counters[0]
     tv_all, ti_all, tv_free, ti_free = st.tv_all, st.ti_all, st.tv_free, st.ti_free
     tenure_min, tenure_max, jump_min, jump_max = rule.tenure_min, rule.tenure_max, rule.jump_min, rule.jump_max
     idle_limit, p_min, p_recency, use_tree = rule.idle_limit, rule.p_min, rule.p_recency, rule.use_tree
     n = x.shape[0]
     span = tenure_max - tenure_min + 1
     while True:
-        if istate[_STARTED] != 0:
+        if c["started"] != 0:
             # Jump magnitude and kind (BLS): strong after T idle local optima,
             # growing while the search falls back into the same optimum.
-            omega = istate[_OMEGA]
+            omega = c["omega"]
             if omega > idle_limit:
-                istate[_L] = jump_max
-                istate[_OMEGA] = 0
+                c["jump"] = jump_max
+                c["omega"] = 0
                 omega = 0
-            elif istate[_HASH] == istate[_PREV_HASH]:
-                istate[_L] = min(istate[_L] + 1, jump_max)
+            elif c["hash"] == c["prev_hash"]:
+                c["jump"] = min(c["jump"] + 1, jump_max)
             else:
-                istate[_L] = jump_min
-            istate[_PREV_HASH] = istate[_HASH]
+                c["jump"] = jump_min
+            c["prev_hash"] = c["hash"]
             p_directed = max(math.exp(-omega / idle_limit), p_min)
-            r = _rand(istate) / 4294967296.0
+            r = _rand(c) / 4294967296.0
             if r < p_directed:
                 kind = 0
             elif r < p_directed + (1.0 - p_directed) * p_recency:
                 kind = 1
             else:
                 kind = 2
-            for _ in range(istate[_L]):
+            for _ in range(c["jump"]):
                 if kind == 0:
                     v = _best_allowed(gain, tabu_until, tv_all, ti_all, tv_free, ti_free, use_tree,
-                                      istate[_IT], fstate[_CUR], fstate[_BEST], tol)
+                                      c["it"], c["cur"], c["best"], tol)
                 elif kind == 1:
-                    v = istate[_LRU_HEAD]
+                    v = c["lru_head"]
                 else:
-                    v = _rand(istate) % n
-                tenure = tenure_min + _rand(istate) % span
+                    v = _rand(c) % n
+                tenure = tenure_min + _rand(c) % span
                 _flip(v, tenure, e, st, use_tree)
-        istate[_STARTED] = 1
+        c["started"] = 1
         # Steepest ascent to a 1-flip local optimum.
         while True:
             v = _best_any(gain, tv_all, ti_all, use_tree)
             if gain[v] <= tol:
                 break
-            tenure = tenure_min + _rand(istate) % span
+            tenure = tenure_min + _rand(c) % span
             _flip(v, tenure, e, st, use_tree)
-        istate[_LOCAL_OPTIMA] += 1
-        if fstate[_CUR] > fstate[_BEST] + tol:
-            _keep_best(x, best_x, istate, fstate)
-            istate[_OMEGA] = 0
-            if fstate[_BEST] >= target - tol:
+        c["local_optima"] += 1
+        if c["cur"] > c["best"] + tol:
+            _keep_best(x, best_x, c)
+            c["omega"] = 0
+            if c["best"] >= target - tol:
                 return _TARGET
         else:
-            istate[_OMEGA] += 1
-        if istate[_IT] >= move_target:
+            c["omega"] += 1
+        if c["it"] >= move_target:
             return _CHUNK_DONE
 
 
 @_kernel
-def _anneal(e, x, gain, best_x, betas, first, last, istate, fstate, tol, target, table):
+def _anneal(e, x, gain, best_x, betas, first, last, counters, tol, target, table):
     """Metropolis sweeps ``first .. last - 1`` of an annealing run (vertices in index order).
 
     A flip that raises the cut, or keeps it, is always taken; one that lowers
@@ -402,6 +405,7 @@ def _anneal(e, x, gain, best_x, betas, first, last, istate, fstate, tol, target,
     downhill move: the same numbers, hence the same moves, in fewer cycles.
     """
     indptr, indices, weights = e.indptr, e.indices, e.weights
+    c = counters[0]
     n = x.shape[0]
     K = table.shape[0]
     for s in range(first, last):
@@ -420,11 +424,11 @@ def _anneal(e, x, gain, best_x, betas, first, last, istate, fstate, tol, target,
                     if d > top:
                         continue
                     threshold = table[d]
-                    if threshold < 0.0 or _rand(istate) >= threshold:
+                    if threshold < 0.0 or _rand(c) >= threshold:
                         continue
                 else:
                     bg = b * g
-                    if bg < -30.0 or _rand(istate) >= math.exp(bg) * 4294967296.0:
+                    if bg < -30.0 or _rand(c) >= math.exp(bg) * 4294967296.0:
                         continue
             xv = x[v]
             for k in range(indptr[v], indptr[v + 1]):
@@ -432,11 +436,11 @@ def _anneal(e, x, gain, best_x, betas, first, last, istate, fstate, tol, target,
                 gain[j] -= 2.0 * weights[k] * x[j] * xv
             gain[v] = -g
             x[v] = -xv
-            fstate[_CUR] += g
-            istate[_IT] += 1
-        if fstate[_CUR] > fstate[_BEST] + tol:
-            _keep_best(x, best_x, istate, fstate)
-            if fstate[_BEST] >= target - tol:
+            c["cur"] += g
+            c["it"] += 1
+        if c["cur"] > c["best"] + tol:
+            _keep_best(x, best_x, c)
+            if c["best"] >= target - tol:
                 return _TARGET
     return _CHUNK_DONE
 
@@ -940,15 +944,15 @@ class _Search:
             selection = "tree" if (avg_deg + 1.0) * 2.0 * math.log2(max(n, 2)) < 0.5 * n else "scan"
         self.use_tree = use_tree = selection == "tree"
         size = 1 << max(0, (n - 1).bit_length()) if use_tree else 1
-        istate = np.zeros(_NINT, dtype=np.int64)
-        fstate = np.zeros(_NFLOAT)
-        istate[_RNG] = (seed * 2654435761 + 12345) % 4294967291 or 1
-        istate[_LRU_HEAD], istate[_LRU_TAIL] = 0, max(n - 1, 0)
-        fstate[_BEST] = start_cut
+        counters = np.zeros(1, dtype=_COUNTERS)
+        c = counters[0]
+        c["rng"] = (seed * 2654435761 + 12345) % 4294967291 or 1
+        c["lru_head"], c["lru_tail"] = 0, max(n - 1, 0)
+        c["best"] = start_cut
         self.state = _State(x, np.empty(n), x.copy(), np.zeros(n, dtype=np.int64), zobrist, lru_prev, lru_next,
                             np.full(wheel_size, -1, dtype=np.int64), np.full(wheel_size, -1, dtype=np.int64),
                             np.zeros(wheel_size, dtype=np.int64), np.empty(2 * size), np.zeros(2 * size, dtype=np.int64),
-                            np.empty(2 * size), np.zeros(2 * size, dtype=np.int64), istate, fstate)
+                            np.empty(2 * size), np.zeros(2 * size, dtype=np.int64), counters)
         self.rule = _Rule(tenure_min, tenure_max, jump_min, jump_max, _T, _P0, _Q, use_tree)
         self.tol = 1e-9 * max(1.0, float(np.max(np.abs(weights)))) if weights.size else 1e-9
         self.episode = _EPISODE * n + 1000
@@ -981,10 +985,10 @@ class _Search:
     def bls_reset(self) -> None:
         """The cut, hash and gains of the current sides from scratch (the trees are rebuilt too: cheap, O(n))."""
         st, w = self.state, self.edges.weights
-        x = st.x
-        st.fstate[_CUR] = float(x @ (self.A @ x)) * -0.25 + 0.25 * float(w.sum())
-        st.istate[_STARTED], st.istate[_OMEGA], st.istate[_L] = 0, 0, self.rule.jump_min
-        st.istate[_HASH] = int(np.bitwise_xor.reduce(st.zobrist[x > 0])) if self.n else 0
+        x, c = st.x, st.counters[0]
+        c["cur"] = float(x @ (self.A @ x)) * -0.25 + 0.25 * float(w.sum())
+        c["started"], c["omega"], c["jump"] = 0, 0, self.rule.jump_min
+        c["hash"] = int(np.bitwise_xor.reduce(st.zobrist[x > 0])) if self.n else 0
         self.k["_reset_gains"](self.edges, st, self.use_tree)
 
     def time_a_sweep(self, count: int = 5) -> float:
@@ -995,7 +999,7 @@ class _Search:
         gs = xs * (self.A @ xs)
         betas = np.full(count, math.sqrt(float(np.mean(_BETA_LADDER)) * _BETA_END) / self.scale)
         t = time.monotonic()
-        self.k["_anneal"](self.edges, xs, gs, xs.copy(), betas, 0, count, st.istate.copy(), st.fstate.copy(), self.tol,
+        self.k["_anneal"](self.edges, xs, gs, xs.copy(), betas, 0, count, st.counters.copy(), self.tol,
                           math.inf, self.table.copy())
         return (time.monotonic() - t) / count
 
@@ -1009,7 +1013,7 @@ class _Search:
         while done < betas.size:
             t = time.monotonic()
             last = min(betas.size, done + self.sweep_chunk)
-            code = self.k["_anneal"](self.edges, st.x, st.gain, st.best_x, betas, done, last, st.istate, st.fstate,
+            code = self.k["_anneal"](self.edges, st.x, st.gain, st.best_x, betas, done, last, st.counters,
                                      self.tol, target_cut, self.table)
             elapsed = time.monotonic() - t
             sweep_seconds = elapsed / (last - done)
@@ -1025,18 +1029,18 @@ class _Search:
 
     def bls(self, target_cut: float, tick) -> tuple[int, bool]:
         """One BLS episode of ``episode`` moves from the current sides; as :meth:`anneal` returns."""
-        istate = self.state.istate
-        end = int(istate[_IT]) + self.episode
+        c = self.state.counters[0]
+        end = int(c["it"]) + self.episode
         while True:
             t = time.monotonic()
-            move_target = min(end, int(istate[_IT]) + self.bls_chunk)
+            move_target = min(end, int(c["it"]) + self.bls_chunk)
             code = self.k["_search"](self.edges, self.state, self.rule, move_target, self.tol, target_cut)
             elapsed = time.monotonic() - t
             self.bls_chunk = int(min(max(self.bls_chunk * (0.02 / max(elapsed, 1e-4)), 100), self.bls_chunk * 4,
                                      10**7))
             if not tick(t):
                 return code, True
-            if code == _TARGET or istate[_IT] >= end:
+            if code == _TARGET or c["it"] >= end:
                 return code, False
 
 
@@ -1053,13 +1057,13 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
     start_sides = np.asarray(sides, dtype=bool)
     start_cut = graph.cut_value(start_sides)
     search = _Search(graph, start_sides, seed=seed, sweeps=sweeps, selection=selection, use_numba=use_numba)
-    fstate, istate = search.state.fstate, search.state.istate
+    c = search.state.counters[0]
     target_cut = math.inf if target is None else float(target)
     adapt_sweeps = deadline is not None and max_rounds is None and max_stall is None
     params = search.params(method=method, max_rounds=max_rounds, max_stall=max_stall, time_limit=time_limit,
                            seed=seed)
     stop = "rounds"
-    clock = {"best": fstate[_BEST], "found": 0.0}
+    clock = {"best": c["best"], "found": 0.0}
     rounds = stall = 0
     if graph.n == 0 or graph.m == 0 or start_cut >= target_cut:
         stop = "target" if start_cut >= target_cut else "rounds"
@@ -1068,11 +1072,11 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
     def tick(t: float) -> bool:
         """After a kernel call: record a new best; False once the deadline has passed."""
         now = time.monotonic()
-        if fstate[_BEST] > clock["best"]:
-            clock["best"], clock["found"] = fstate[_BEST], now - start
+        if c["best"] > clock["best"]:
+            clock["best"], clock["found"] = c["best"], now - start
         if progress is not None:  # in milliseconds of the time budget, when there is one
             budget = 0 if deadline is None else int(1000 * (deadline - start))
-            progress(int(1000 * (now - start)), budget, float(fstate[_BEST]))
+            progress(int(1000 * (now - start)), budget, float(c["best"]))
         if halt is not None and halt.is_set():  # another chain reached the target, or Ctrl-C
             return False
         return deadline is None or now < deadline
@@ -1085,7 +1089,7 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
             if deadline is not None and time.monotonic() >= deadline:
                 stop = "time"
                 break
-            before = fstate[_BEST]
+            before = c["best"]
             code, out_of_time = _CHUNK_DONE, False
             if method == "anneal" or (method == "hybrid" and rounds > 0):
                 search.restart_from_best()
@@ -1115,7 +1119,7 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                 stop = "halted" if halt is not None and halt.is_set() else "time"
                 break
             rounds += 1
-            stall = 0 if fstate[_BEST] > before else stall + 1
+            stall = 0 if c["best"] > before else stall + 1
             if max_stall is not None and stall >= max_stall:
                 stop = "stall"
                 break
@@ -1129,6 +1133,6 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
     if cut < start_cut:  # only float rounding could do this; never hand back less than the start
         out, cut = start_sides.copy(), start_cut
         best_found_seconds = 0.0
-    return ImprovementResult(out, cut, start_cut, method, rounds, int(istate[_IT]), int(istate[_LOCAL_OPTIMA]),
-                             int(istate[_BEST_IT]), best_found_seconds, stop, time.monotonic() - start,
+    return ImprovementResult(out, cut, start_cut, method, rounds, int(c["it"]), int(c["local_optima"]),
+                             int(c["best_it"]), best_found_seconds, stop, time.monotonic() - start,
                              "numba" if use_numba else "python", "tree" if search.use_tree else "scan", params)
