@@ -103,12 +103,7 @@ class CertifiedCut(BoundedCut):
             **common,
             "iterations": {"sdp": self.sdp.iterations},
             **records,
-            "seconds": dict(self.seconds),
-            "peak_memory_mib": self.peak_memory_mib,
-            "seed": self.seed,
-            "device": self.device,
-            "dtype": self.dtype,
-            "notes": list(self.notes),
+            **self.run_record(),
         }
 
 

@@ -367,6 +367,11 @@ class BoundedCut:
     def certified_ratio(self) -> float:
         return self.cut_value / self.upper_bound if self.upper_bound > 0 else float("nan")
 
+    def run_record(self) -> dict:
+        """The certificate's closing keys: seconds per phase, peak memory, seed, device, dtype, notes."""
+        return {"seconds": dict(self.seconds), "peak_memory_mib": self.peak_memory_mib, "seed": self.seed,
+                "device": self.device, "dtype": self.dtype, "notes": list(self.notes)}
+
 
 @dataclass(frozen=True)
 class MaxCutResult(BoundedCut):
@@ -447,12 +452,7 @@ class MaxCutResult(BoundedCut):
             "derandomization": d.to_dict(),
             "polish": None if self.polish is None else self.polish.to_dict(),
             "improve": None if self.improvement is None else self.improvement.to_dict(),
-            "seconds": dict(self.seconds),
-            "peak_memory_mib": self.peak_memory_mib,
-            "seed": self.seed,
-            "device": self.device,
-            "dtype": self.dtype,
-            "notes": list(self.notes),
+            **self.run_record(),
         }
 
 
