@@ -25,7 +25,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.jl_sets import SETS, make_set  # noqa: E402
+from solver.jl.datasets import SETS, make_set  # noqa: E402
 from benchmarks.tables import write_tables  # noqa: E402
 from solver.baselines.projections import gaussian_maps, minimax_map, pca_map  # noqa: E402
 from solver.jl import embed  # noqa: E402
