@@ -23,11 +23,15 @@ def default_baseline_draws(n: int) -> int:
 
 
 def baseline_figures(X: np.ndarray, k: int, draws: int, *, seed: int = 0, device: torch.device | str = "cpu",
-                     duplicates: int | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> dict:
+                     duplicates: int | None = None, progress: Callable[[int, int], None] | None = None,
+                     deadline: float | None = None) -> dict | None:
     """Certified distortion of the classical maps at dimension k: Gaussian (median and
-    best of ``draws``) and PCA, all in one scan of the pairs."""
+    best of ``draws``) and PCA, all in one scan of the pairs; ``None`` when that scan
+    would not end before ``deadline``."""
     X64 = np.asarray(X, dtype=np.float64)
+    n, d = X64.shape
+    if deadline is not None and time.monotonic() + scan_seconds_estimate(n, d, k, draws + 1) >= deadline:
+        return None
     maps = gaussian_maps(X64.shape[1], k, draws, seed=seed + 1) + [pca_map(X64, k)]
     certs = certify_maps(X64, [X64 @ M.T for M in maps], device=device, duplicates=duplicates, progress=progress)
     Ds = np.array([c.distortion for c in certs[:-1]])
@@ -74,13 +78,12 @@ def certify_jl(X: np.ndarray, Y: np.ndarray, *, baseline_draws: int | None = Non
            "jl_min_dim": jl_min_dim(cert.n, cert.eps_opt) if cert.eps_opt < 1 else None}
     draws = default_baseline_draws(X64.shape[0]) if baseline_draws is None else baseline_draws
     if draws:
-        n, d, k = X64.shape[0], X64.shape[1], Y.shape[1]
-        if deadline is None or time.monotonic() + scan_seconds_estimate(n, d, k, draws + 1) < deadline:
-            out["baselines"] = baseline_figures(X64, k, draws, seed=seed, device=dev,
-                                                progress=None if progress is None else
-                                                (lambda a, b: progress("baselines", a, b)))
-        else:
+        baselines = baseline_figures(X64, Y.shape[1], draws, seed=seed, device=dev, deadline=deadline,
+                                     progress=None if progress is None else (lambda a, b: progress("baselines", a, b)))
+        if baselines is None:
             notes.append("baselines: skipped, not enough time left")
+        else:
+            out["baselines"] = baselines
     out.update({"seconds": {"total": time.monotonic() - start}, "seed": seed, "device": str(dev), "dtype": "float64",
                 "notes": notes})
     return out

@@ -450,11 +450,10 @@ def embed(
     t = time.monotonic()
     baselines = {}
     if draws:
-        if deadline is None or time.monotonic() + scan_seconds_estimate(n, d, k, draws + 1) < deadline:
-            baselines = baseline_figures(X64, k, draws, seed=seed, device=dev, duplicates=duplicates,
-                                         progress=None if progress is None else
-                                         (lambda a, b: progress("baselines", a, b)))
-        else:
+        baselines = baseline_figures(X64, k, draws, seed=seed, device=dev, duplicates=duplicates, deadline=deadline,
+                                     progress=None if progress is None else (lambda a, b: progress("baselines", a, b)))
+        if baselines is None:
+            baselines = {}
             notes.append("baselines: skipped, not enough time left")
     seconds["baselines"] = time.monotonic() - t
 
