@@ -54,9 +54,40 @@ def cities() -> None:
     (HERE / "cities.edgelist").write_text("\n".join(lines) + "\n")
 
 
+def spin_glass(side: int = 8, seed: int = 5) -> None:
+    """A +-J spin glass on a side x side torus with small random fields, as JSON of h and J."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    label = lambda r, c: f"s{r}_{c}"  # noqa: E731
+    couplings = []
+    for r in range(side):
+        for c in range(side):
+            for dr, dc in ((0, 1), (1, 0)):
+                couplings.append([label(r, c), label((r + dr) % side, (c + dc) % side), int(rng.choice([-1, 1]))])
+    fields = {label(r, c): float(rng.choice([-0.5, 0.0, 0.5])) for r in range(side) for c in range(side)}
+    text = json.dumps({"h": fields, "J": couplings, "offset": 0}, indent=1)
+    (HERE / f"spinglass{side}x{side}.json").write_text(text + "\n")
+
+
+def bqp(n: int = 30, problems: int = 2, density: float = 0.3, seed: int = 11) -> None:
+    """An OR-Library bqp file (Beasley's format, maximize x^T Q x) with a few small problems."""
+    rng = np.random.default_rng(seed)
+    lines = [str(problems)]
+    for _ in range(problems):
+        entries = [(i, j, int(rng.integers(-100, 101))) for i in range(n) for j in range(i, n)
+                   if rng.random() < density]
+        entries = [e for e in entries if e[2] != 0]
+        lines.append(f"{n} {len(entries)}")
+        lines += [f"{i + 1} {j + 1} {q}" for i, j, q in entries]
+    (HERE / f"bqp{n}.txt").write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
     karate()
     random_pm1()
     g05()
     torus()
     cities()
+    spin_glass()
+    bqp()

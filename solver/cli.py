@@ -359,6 +359,125 @@ def _maxcut_distributed(graph: Path, format: GraphFormat, output: Optional[Path]
         _SILENT = False
 
 
+# --------------------------------------------------------- ising and qubo
+class ModelFormat(str, enum.Enum):
+    auto = "auto"
+    bqp = "bqp"
+    biqmac = "biqmac"
+    mtx = "mtx"
+    json = "json"
+
+
+MODEL_FORMAT_HELP = ("auto (by extension, then content), bqp (OR-Library, several problems a file), biqmac (sparse "
+                     "'n nnz' / 'i j q'), mtx (Matrix Market) or json; docs/ising.md has each convention.")
+SENSE_HELP = "Minimize (the default, except for bqp files, which OR-Library states as maximizations) or maximize."
+
+
+def _model_table(cert: dict) -> Table:
+    minimize = cert["sense"] == "minimize"
+    kind = "ISING" if cert["vartype"] == "SPIN" else "QUBO"
+    table = Table(title=f"{kind}  {cert['instance']}  (n={cert['n']:,}, {cert['interactions']:,} couplings, "
+                        f"{cert['fields']:,} fields, {cert['sense']})", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    table.add_row("energy", _fmt(cert["energy"], 4), "recomputed from the returned "
+                  + ("spins" if cert["vartype"] == "SPIN" else "bits"))
+    key = "energy_lower_bound" if minimize else "energy_upper_bound"
+    mc = cert["maxcut"]
+    how = "every assignment has this energy" if mc is None else (
+        ("certified" if cert["bound_verified"] else "probabilistic (see maxcut.bound.statement)")
+        + f": the MAX-CUT bound {_fmt(mc['upper_bound'], 3)} on {cert['reduction']['maxcut_vertices']:,} vertices")
+    table.add_row("lower bound" if minimize else "upper bound", _fmt(cert[key], 4),
+                  f"{how}; no assignment is {'lower' if minimize else 'higher'}")
+    rel = cert["relative_gap"]
+    table.add_row("gap", _fmt(cert["gap"], 4),
+                  "proved optimal" if cert["proved_optimal"] else
+                  (f"{100 * rel:.3f}% of |bound|" if rel is not None and math.isfinite(rel) else "-"))
+    if mc is not None:
+        g = cert["energy_guarantee"]["value"]
+        table.add_row("derandomized", _fmt(cert["derandomized_energy"], 4),
+                      f"the guarantee says {'<=' if minimize else '>='} {_fmt(g, 2)}: "
+                      f"{'yes' if mc['guarantee']['met'] else 'NO'}")
+        imp = mc.get("improve")
+        if imp is not None:
+            table.add_row("search", f"{imp['rounds']} rounds", f"{imp['method']}, {imp['moves']:,} flips, stopped: "
+                          f"{imp['stop']}")
+    times = cert["seconds"]
+    table.add_row("time", f"{times['total']:.2f} s",
+                  "  ".join(f"{k} {v:.2f}s" for k, v in times.items() if k != "total"))
+    if cert["status"] != "complete":
+        table.add_row("status", cert["status"], "best answer found before stopping")
+    return table
+
+
+def _solve_model_command(vartype: str, path: Path, format: ModelFormat, problem: int, maximize: Optional[bool],
+                         output: Optional[Path], certificate: Optional[Path], json_out: bool, quiet: bool,
+                         options: dict) -> None:
+    from .io.quadratic import read_model
+    from .ising import solve_model
+    from .maxcut.memory import check_read
+
+    interrupted = False
+    with _guarded():
+        _check_writable(output, "--output")
+        _check_writable(certificate, "--certificate")
+        options["tighten"] = _tighten_option(options["tighten"])
+        t = time.monotonic()
+        check_read(path)
+        model, fmt, stated = read_model(path, vartype=vartype, format=format.value, problem=problem)
+        read_seconds = time.monotonic() - t
+        sense = ("maximize" if maximize else "minimize") if maximize is not None else stated or "minimize"
+        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+            result = solve_model(model, sense=sense, progress=bars, **options)
+        cert = result.certificate()
+        cert["format"] = fmt
+        _add_read_time(cert, read_seconds)
+        if output is not None:
+            write_assignment(output, model.labels, result.values)
+        _emit(cert, certificate, json_out, quiet, lambda: _model_table(to_jsonable(cert)))
+        interrupted = result.status == "interrupted"
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _model_command(vartype: str, noun: str):
+    values = "spins (-1/+1)" if vartype == "SPIN" else "bits (0/1)"
+
+    def command(
+        path: Path = typer.Argument(..., metavar="FILE", help=f"The {noun}: bqp, BiqMac, Matrix Market or JSON.",
+                                    show_default=False),
+        format: ModelFormat = typer.Option(ModelFormat.auto, "--format", "-f", help=MODEL_FORMAT_HELP),
+        problem: int = typer.Option(1, "--problem", help="Which problem of a bqp file (1-based)."),
+        maximize: Optional[bool] = typer.Option(None, "--maximize/--minimize", help=SENSE_HELP, show_default=False),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help=f"Write the {values}: 'label<TAB>value' "
+                                              "lines, a JSON object for .json, an array for .npy."),
+        certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
+        json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
+        seed: int = typer.Option(0, "--seed", help="Random seed; a run is reproducible on one device."),
+        device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; returns the "
+                                                   "best certified answer by then."),
+        workers: int = typer.Option(1, "--workers", help="Independent improvement searches side by side, one CPU "
+                                    "core each (see derand maxcut --help)."),
+        tighten: str = typer.Option("auto", "--tighten", metavar="SECONDS|auto|off", help=TIGHTEN_HELP),
+        prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings "
+                                   "still go to stderr)."),
+    ) -> None:
+        _solve_model_command(vartype, path, format, problem, maximize, output, certificate, json_out, quiet,
+                             dict(seed=seed, device=device.value, time_limit=time_limit, workers=workers,
+                                  tighten=tighten, prove=prove))
+
+    command.__doc__ = (f"Minimize {noun} energy over {values}: the assignment, its energy, and a certified bound "
+                       "on the optimum (through MAX-CUT).")
+    return command
+
+
+app.command("ising")(_model_command("SPIN", "an Ising model's"))
+app.command("qubo")(_model_command("BINARY", "a QUBO's"))
+
+
 # ---------------------------------------------------------------- jl commands
 jl_app = typer.Typer(help="Johnson-Lindenstrauss embeddings with exact distortion certificates.",
                      no_args_is_help=True)
