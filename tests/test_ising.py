@@ -130,6 +130,16 @@ def test_tightened_bound_and_maximization(vartype):
     assert cert["energy_upper_bound"] == high.bound and "energy_lower_bound" not in cert
 
 
+@pytest.mark.parametrize("vartype", [SPIN, BINARY])
+def test_sixteen_variables_with_fields_and_both_signs(vartype):
+    rng = np.random.default_rng(16)
+    model = _random_model(rng, vartype, 16, density=0.4, scale=9, offset=-1.0)
+    assert (model.quadratic > 0).any() and (model.quadratic < 0).any() and (model.linear != 0).any()
+    energies = model.energies(_all_values(model))
+    result = solve_model(model, device="cpu")
+    assert result.bound <= energies.min() <= result.energy == model.energies(result.values)
+
+
 def test_a_model_without_terms_and_one_with_isolated_variables():
     empty = QuadraticModel.from_terms(SPIN, 3, offset=2.5)
     result = solve_model(empty, device="cpu")

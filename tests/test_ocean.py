@@ -97,3 +97,22 @@ def test_bad_parameters_raise_like_a_sampler():
         DerandSampler().sample(dimod.BinaryQuadraticModel({"a": 1}, {}, 0, "SPIN"), num_reads=0)
     with pytest.raises(ValueError, match="time_limit"):
         DerandSampler().sample(dimod.BinaryQuadraticModel({"a": 1}, {("a", "b"): 1}, 0, "SPIN"), time_limit=-1)
+
+
+def test_an_ocean_library_function_takes_it_as_its_sampler():
+    """dwave-networkx's maximum_cut, written for any dimod sampler, gets the optimum with the sampler swapped."""
+    dnx = pytest.importorskip("dwave_networkx")
+    import warnings
+
+    import networkx as nx
+
+    from solver.graph import Graph
+    from solver.maxcut import solve_maxcut
+
+    graph = nx.Graph(nx.karate_club_graph().edges())  # unit weights: maximum_cut counts edges
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        side = dnx.maximum_cut(graph, DerandSampler())
+    cut = sum(1 for u, v in graph.edges() if (u in side) != (v in side))
+    result = solve_maxcut(Graph.from_networkx(graph), device="cpu", tighten="auto")
+    assert result.proved_optimal and cut == result.cut_value
