@@ -492,7 +492,7 @@ def clique_bound(W: np.ndarray, V: np.ndarray, cuts: CliqueCuts) -> tuple[float,
 
 
 def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray, rho: float, *, max_iter: int,
-                 gtol: float) -> np.ndarray:
+                 gtol: float, deadline: float | None = None) -> np.ndarray:
     """Maximize the augmented Lagrangian over unit-row V (L-BFGS on U, V = rows of U normalized).
 
     ``rho = 0``: the Lagrangian itself, <C(gamma), V V^T>, multipliers fixed; its maximizer gives the dual
@@ -528,12 +528,12 @@ def _inner_solve(Q: np.ndarray, V: np.ndarray, pairs: _Pairs, gamma: np.ndarray,
         G /= norms[:, None]
         return -f, -G.ravel()
 
-    U = _lbfgs(fun, V.ravel(), max_iter=max_iter, gtol=gtol).reshape(n, p)
+    U = _lbfgs(fun, V.ravel(), max_iter=max_iter, gtol=gtol, deadline=deadline).reshape(n, p)
     return U / np.linalg.norm(U, axis=1, keepdims=True)
 
 
 def _lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, *, max_iter: int, gtol: float,
-           memory: int = 8, ftol: float = 1e-13) -> np.ndarray:
+           memory: int = 8, ftol: float = 1e-13, deadline: float | None = None) -> np.ndarray:
     """Minimize a smooth function by L-BFGS (two-loop recursion) with Armijo backtracking.
 
     The unconstrained problems here are small (n p variables) and solved
@@ -544,6 +544,8 @@ def _lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray,
     pairs: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / y.s)
     for _ in range(max_iter):
         if float(np.max(np.abs(g), initial=0.0)) <= gtol:
+            break
+        if deadline is not None and time.monotonic() > deadline:
             break
         d = -g
         alphas = []
@@ -669,6 +671,8 @@ def tightened_upper_bound(
     """
     start = time.monotonic()
     deadline = start + time_limit
+    # the multiplier steps stop a twentieth early: the last round's bound is evaluated in what is left
+    solve_by = deadline - time_limit / 20
     W = dense_weights(graph) if isinstance(graph, Graph) else np.asarray(graph, dtype=np.float64)
     n = W.shape[0]
     if n > TIGHTEN_LIMIT:
@@ -698,9 +702,11 @@ def tightened_upper_bound(
         return U / np.linalg.norm(U, axis=1, keepdims=True)
 
     def evaluate(V, cuts):
-        """The bound of these multipliers, with y from the Lagrangian's maximizer near V."""
+        """The bound of these multipliers, with y from the Lagrangian's maximizer near V (any V gives a valid
+        bound, so at the deadline it stops where it is)."""
         if len(cuts):
-            V = _inner_solve(Q, V, cuts.pairs(n), cuts.gamma, 0.0, max_iter=EVAL_ITERS, gtol=1e-7 * scale)
+            V = _inner_solve(Q, V, cuts.pairs(n), cuts.gamma, 0.0, max_iter=EVAL_ITERS, gtol=1e-7 * scale,
+                             deadline=max(deadline, time.monotonic() + time_limit / 100))
         return (*clique_bound(W, V, cuts)[:3], V)
 
     best, shift, margin, V = evaluate(V, cuts)
@@ -718,7 +724,7 @@ def tightened_upper_bound(
                 break
             if rounds >= max_rounds:
                 break
-            if time.monotonic() > deadline:
+            if time.monotonic() > solve_by:
                 stop = "time_limit"
                 break
             new, _ = separate_triangles(V @ V.T, per_round)
@@ -738,12 +744,13 @@ def tightened_upper_bound(
             pairs = cuts.pairs(n)
             worst = math.inf
             for _ in range(ALM_STEPS):
-                V = _inner_solve(Q, V, pairs, cuts.gamma, rho, max_iter=inner_iters, gtol=1e-7 * scale)
+                V = _inner_solve(Q, V, pairs, cuts.gamma, rho, max_iter=inner_iters, gtol=1e-7 * scale,
+                                 deadline=solve_by)
                 cuts = replace(cuts, gamma=_updated_gamma(V, cuts, rho))
                 before, worst = worst, float(np.max(cuts.violation(V), initial=0.0))
                 if worst > RHO_STEP * before and rho < RHO_MAX * rho0:
                     rho *= 2.0  # the multipliers alone are not closing the violations fast enough
-                if time.monotonic() > deadline:
+                if time.monotonic() > solve_by:
                     break
             keep = (cuts.gamma > 0) | (cuts.violation(V) > -1e-3)
             cuts = cuts.take(keep)
