@@ -995,6 +995,47 @@ def benchmark_jl_command(
         _benchmark_finish(report, out_dir, quiet, _jl_benchmark_table(report))
 
 
+def _ising_benchmark_table(report) -> Table:
+    s = report.summary
+    table = Table(title=f"Ising/QUBO benchmark: {sum(f['cases'] for f in s.values())} case(s)", title_justify="left")
+    for name in ("family", "cases", "derand <= every peer", "proved optimal", "mean certified gap"):
+        table.add_column(name, justify="left" if name == "family" else "right")
+    for family, f in s.items():
+        gap = f["mean_relative_gap"]
+        table.add_row(family, str(f["cases"]), f"{f['derand_best']} of {f['compared']}",
+                      f"{f['proved_optimal']} of {f['cases']}", "-" if gap is None else f"{100 * gap:.2f}%")
+    return table
+
+
+@benchmark_app.command("ising")
+def benchmark_ising_command(
+    ctx: typer.Context,
+    instances: list[str] = typer.Argument(..., help="Generated models: bqp:N:SEED (Beasley), be:N:DENSITY:SEED "
+                                          "(Billionnet-Elloumi), pm2d:L:SEED and pm3d:L:SEED (+-J spin glasses on "
+                                          "periodic lattices), sk:N:SEED (Sherrington-Kirkpatrick).",
+                                          show_default=False),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Output folder (created): results.csv, results.md.",
+                                 show_default=False),
+    methods: Optional[list[str]] = typer.Option(None, "--methods", "-m", help="Comma-separated or repeated: derand, "
+                                                "neal, tabu, sb (default: all)."),
+    time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds each method gets on each instance."),
+    match_time: Optional[str] = typer.Option(None, "--match-time", help="'derand': derand runs first with "
+                                             "--time-limit, then every peer gets the wall time it took."),
+    seeds: Optional[list[int]] = typer.Option(None, "--seed", help="Seeds of the methods, repeatable (default 0)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads (default: torch's)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Benchmark Ising and QUBO models: derand against neal, tabu and simulated bifurcation at equal time."""
+    from .benchmark.ising import benchmark_ising
+
+    with _guarded():
+        _benchmark_threads(threads)
+        command = _invocation(ctx)
+        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
+            report = benchmark_ising(instances, out_dir, methods=_names(methods), time_limit=time_limit,
+                                     match=match_time, seeds=seeds or [0], command=command, progress=bar)
+        _benchmark_finish(report, out_dir, quiet, _ising_benchmark_table(report))
+
 
 def main() -> None:
     """Entry point of the ``derand`` console script."""

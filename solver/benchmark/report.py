@@ -126,9 +126,10 @@ def machine_description(device: str = "cpu") -> str:
                     break
     except OSError:
         pass
+    threads = torch.get_num_threads()
     return (f"{time.strftime('%Y-%m-%d')}, {platform.system()} {platform.machine()}, {cpu}, "
             f"{os.cpu_count()} logical CPUs, Python {platform.python_version()}, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), derand {__version__}, device {device}")
+            f"({threads} thread{'s' * (threads != 1)}), derand {__version__}, device {device}")
 
 
 def matplotlib_available() -> bool:
