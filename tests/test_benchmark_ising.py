@@ -150,6 +150,9 @@ def test_results_csv_and_md_are_written(tmp_path):
         written = list(csv.DictReader(fh))
     assert tuple(written[0]) == ISING_COLUMNS and len(written) == len(rows)
     for r in rows:  # one bound per instance and seed, on every method's row; never above an energy
+        if r["status"] != "ok":  # a peer that is not installed
+            assert r["status"] == "skipped" and r["energy"] is None
+            continue
         derand = next(x for x in rows if x["method"] == "derand" and (x["instance"], x["seed"]) == (r["instance"],
                                                                                                    r["seed"]))
         assert r["bound"] == derand["bound"] and r["bound"] <= r["energy"]
