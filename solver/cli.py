@@ -261,7 +261,7 @@ def maxcut(
     no_polish: bool = typer.Option(False, "--no-polish", help="Skip the local search and the improvement; output the derandomized cut."),
     no_improve: bool = typer.Option(False, "--no-improve", help="Skip the improvement phase (annealing restarts + breakout local search) after the 1-flip polish."),
     improve_time: Optional[float] = typer.Option(None, "--improve-time", help="Seconds for the improvement phase (default: the time left before --time-limit, else 24 rounds or 12 without a better cut, capped at 1 s + 1 s per 1000 vertices)."),
-    workers: int = typer.Option(1, "--workers", help="Independent improvement searches run side by side, one CPU core each; the best cut wins (with the default round budget, never below the 1-worker cut). Searches 2..N start with the run, from random cuts, beside the SDP and the derandomization (set OMP_NUM_THREADS to leave them cores)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Independent improvement searches run side by side, one CPU core each; the best cut wins (with the default round budget, never below the 1-worker cut). Searches 2..N start as soon as the graph is read, from random cuts, beside the SDP and the derandomization, which get the other cores. Default: the cores available.", show_default=False),
     max_iters: int = typer.Option(3000, "--max-iters", help="PGD iteration budget of the derandomization."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; the improvement phase uses what is left; returns the best certified answer by then."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings still go to stderr)."),
@@ -270,10 +270,9 @@ def maxcut(
     prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
 ) -> None:
     """Find a large cut, with a certified upper bound and the derandomization guarantee."""
-    from .maxcut import solve_maxcut
-
+    workers = _workers(workers)
     if distributed is None:
-        from .distributed import launched_by_torchrun
+        from .core.machine import launched_by_torchrun
         distributed = launched_by_torchrun()
     if distributed:
         if prove or tighten not in ("auto", "off"):
@@ -286,6 +285,7 @@ def maxcut(
                                  time_limit=time_limit, seed=seed, dtype=dtype.value, workers=workers))
         return
     interrupted = False
+    head = None
     with _guarded():
         _check_writable(output, "--output")
         _check_writable(certificate, "--certificate")
@@ -293,17 +293,46 @@ def maxcut(
         tighten_value = _tighten_option(tighten)
         g = _read_graph(graph, format.value)
         read_seconds = time.monotonic() - t
-        with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
-            result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
-                                  improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
-                                  time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
-                                  progress=bars, workers=workers, tighten=tighten_value, prove=prove)
+        try:
+            head = _head_start(g, workers, seed, improve_time, time_limit, t, search=not (no_polish or no_improve))
+            from .maxcut import solve_maxcut  # torch: imported while the head start's chains search
+
+            with _Bars(enabled=not quiet and not json_out and sys.stderr.isatty()) as bars:
+                result = solve_maxcut(g, rank=rank, reg=reg, polish=not no_polish, improve=not no_improve,
+                                      improve_time=improve_time, sdp_tol=sdp_tol, max_iters=max_iters,
+                                      time_limit=time_limit, seed=seed, device=device.value, dtype=dtype.value,
+                                      progress=bars, workers=workers, tighten=tighten_value, prove=prove,
+                                      head_start=head)
+        finally:
+            if head is not None:
+                head.close()
         cert = result.certificate()
         _add_read_time(cert, read_seconds)
         _report_maxcut(cert, g.labels, result.sides, output, certificate, json_out, quiet)
         interrupted = result.status == "interrupted"
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _workers(workers: Optional[int]) -> int:
+    """--workers: the cores available when not given."""
+    from .core.machine import available_cores
+
+    return available_cores() if workers is None else workers
+
+
+def _head_start(graph, workers: int, seed: int, improve_time: Optional[float], time_limit: Optional[float],
+                start: float, search: bool):
+    """The improvement's chains 2..N, searching from now on (before torch is imported), or None."""
+    from .errors import check_integer
+    from .maxcut.improve import head_start_for
+
+    check_integer("workers", workers, minimum=1)
+    if not search or workers < 2:
+        return None
+    deadline = None if time_limit is None else start + time_limit
+    return head_start_for(graph, workers=workers, seed=seed, improve_time=improve_time, time_limit=time_limit,
+                          deadline=deadline)
 
 
 def _add_read_time(cert: dict, read_seconds: float) -> None:
@@ -458,15 +487,16 @@ def _model_command(vartype: str, noun: str):
         device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole run; returns the "
                                                    "best certified answer by then."),
-        workers: int = typer.Option(1, "--workers", help="Independent improvement searches side by side, one CPU "
-                                    "core each (see derand maxcut --help)."),
+        workers: Optional[int] = typer.Option(None, "--workers", help="Independent improvement searches side by "
+                                              "side, one CPU core each (see derand maxcut --help). Default: the "
+                                              "cores available.", show_default=False),
         tighten: str = typer.Option("auto", "--tighten", metavar="SECONDS|auto|off", help=TIGHTEN_HELP),
         prove: bool = typer.Option(False, "--prove", help=PROVE_HELP),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary (errors and warnings "
                                    "still go to stderr)."),
     ) -> None:
         _solve_model_command(vartype, path, format, problem, maximize, output, certificate, json_out, quiet,
-                             dict(seed=seed, device=device.value, time_limit=time_limit, workers=workers,
+                             dict(seed=seed, device=device.value, time_limit=time_limit, workers=_workers(workers),
                                   tighten=tighten, prove=prove))
 
     command.__doc__ = (f"Minimize {noun} energy over {values}: the assignment, its energy, and a certified bound "

@@ -152,7 +152,7 @@ def test_same_seed_same_answer_and_certificate(monkeypatch):
     # The default improvement phase ends by its rounds or its stall
     # (reproducible); its time cap is a safety net that a loaded machine can
     # hit first, so it is lifted here and the whole answer must repeat.
-    monkeypatch.setattr(importlib.import_module("solver.maxcut.solve"), "default_time_cap", lambda n: None)
+    monkeypatch.setattr(importlib.import_module("solver.maxcut.improve"), "default_time_cap", lambda n: None)
     g = random_graph(50, 0.2, 12, weights="signed")
     a = solve_maxcut(g, device="cpu", seed=5)
     b = solve_maxcut(g, device="cpu", seed=5)

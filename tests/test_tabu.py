@@ -63,7 +63,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def no_time_cap(monkeypatch):
     """The pipeline's improvement phase ends by its rounds or its stall, never by the safety cap on its time."""
-    monkeypatch.setattr(importlib.import_module("solver.maxcut.solve"), "default_time_cap", lambda n: None)
+    monkeypatch.setattr(importlib.import_module("solver.maxcut.improve"), "default_time_cap", lambda n: None)
 
 
 def _toroidal_grid(rows: int, cols: int, seed: int) -> Graph:
@@ -429,7 +429,7 @@ def test_cli_improvement_options(tmp_path, clock):
     run = CliRunner().invoke
     tick = clock(1e-3).tick
     res = run(app, ["maxcut", str(DATA / "gnp120_pm1.rudy"), "-c", str(cert), "-q", "--device", "cpu",
-                    "--improve-time", "0.3"])
+                    "--improve-time", "0.3", "--workers", "1"])  # one search on the fake clock
     assert res.exit_code == 0, res.output
     c = json.loads(cert.read_text())
     assert c["status"] == "complete" and c["improve"]["stop"] in ("time", "target")

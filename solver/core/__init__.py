@@ -3,15 +3,49 @@ expectation until W = 0), normal distribution functions, the Gaussian
 sampler, devices and seeds, PGD to a second-order stationary point, a
 probabilistic lambda_min bound by Lanczos, and the memory a run can get."""
 
-from .device import make_generator, resolve_device, resolve_dtype
-from .engine import EngineResult, MonteCarloExpectation, RoundingProblem, derandomize
-from .hessian import LanczosResult, finite_difference_hvp, lanczos_min_eigenvalue
-from .lanczos import ProbableBound, lanczos_min_bound
-from .normal import bivariate_normal_cdf, bivariate_normal_pdf, normal_cdf, normal_pdf
-from .sampler import GaussianSampler
-from .pgd import PGDResult, SecondOrderCheck, SmoothObjective, perturbed_gradient_descent, second_order_check
+import importlib
+
+# Names are imported on first use (PEP 562), so that a module such as core.jit
+# loads without torch: the search can start while torch is still being imported.
+_LAZY = {
+    "available_cores": ".machine",
+    "launched_by_torchrun": ".machine",
+    "make_generator": ".device",
+    "resolve_device": ".device",
+    "resolve_dtype": ".device",
+    "EngineResult": ".engine",
+    "MonteCarloExpectation": ".engine",
+    "RoundingProblem": ".engine",
+    "derandomize": ".engine",
+    "LanczosResult": ".hessian",
+    "finite_difference_hvp": ".hessian",
+    "lanczos_min_eigenvalue": ".hessian",
+    "ProbableBound": ".lanczos",
+    "lanczos_min_bound": ".lanczos",
+    "bivariate_normal_cdf": ".normal",
+    "bivariate_normal_pdf": ".normal",
+    "normal_cdf": ".normal",
+    "normal_pdf": ".normal",
+    "GaussianSampler": ".sampler",
+    "PGDResult": ".pgd",
+    "SecondOrderCheck": ".pgd",
+    "SmoothObjective": ".pgd",
+    "perturbed_gradient_descent": ".pgd",
+    "second_order_check": ".pgd",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
+    "available_cores",
+    "launched_by_torchrun",
     "EngineResult",
     "MonteCarloExpectation",
     "RoundingProblem",

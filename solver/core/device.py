@@ -86,6 +86,17 @@ def thread_budget(work: float) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """At most ``count`` torch intra-op threads in the block (the search's chains hold the other cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, min(before, count)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def single_thread_below(work: Callable[..., float]):
     """Decorate an entry point to run under :func:`thread_budget` (``work`` gets its arguments)."""
     def decorate(fn):

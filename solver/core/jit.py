@@ -25,3 +25,4 @@ except ImportError:  # pragma: no cover
         return f
 
     jit_fastmath = jit
+

@@ -23,20 +23,12 @@ import torch
 import torch.distributed as dist
 
 from ..core.device import resolve_device
+from ..core.machine import launched_by_torchrun
 from ..errors import DistributedError
 
 __all__ = ["ProcessGroup", "init_process_group", "launched_by_torchrun", "TORCHRUN_VARIABLES"]
 
 TORCHRUN_VARIABLES = ("WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT")
-
-
-def launched_by_torchrun(environ: dict | None = None) -> bool:
-    """Whether this process was started by torchrun with more than one rank."""
-    env = os.environ if environ is None else environ
-    try:
-        return int(env.get("WORLD_SIZE", "1")) > 1
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,58 @@
 """MAX-CUT: SDP, certified bound, derandomized rounding, local search."""
 
-from .bound import BoundResult, dual_upper_bound
-from .derandomize import DerandomizationResult, default_reg, derandomize
-from .improve import ImprovementResult, improve_cut
-from .local_search import LocalSearchResult, flip_gains, one_flip_local_search
-from .objective import EdgeData, cut_probabilities, expected_cut, expected_cut_gradient, gw_expected_cut
-from .sdp import SDPResult, burer_monteiro, default_rank, sdp_value
-from .solve import GW_ALPHA, MaxCutResult, solve_maxcut
+import importlib
+import sys
+import types
+
+# Names are imported on first use (PEP 562): maxcut.improve and maxcut.memory
+# load without torch, so a run reads its graph and starts its search first.
+_LAZY = {
+    "BoundResult": ".bound",
+    "dual_upper_bound": ".bound",
+    "DerandomizationResult": ".derandomize",
+    "default_reg": ".derandomize",
+    "derandomize": ".derandomize",
+    "ImprovementResult": ".improve",
+    "improve_cut": ".improve",
+    "LocalSearchResult": ".local_search",
+    "flip_gains": ".local_search",
+    "one_flip_local_search": ".local_search",
+    "EdgeData": ".objective",
+    "cut_probabilities": ".objective",
+    "expected_cut": ".objective",
+    "expected_cut_gradient": ".objective",
+    "gw_expected_cut": ".objective",
+    "SDPResult": ".sdp",
+    "burer_monteiro": ".sdp",
+    "default_rank": ".sdp",
+    "sdp_value": ".sdp",
+    "GW_ALPHA": ".solve",
+    "MaxCutResult": ".solve",
+    "solve_maxcut": ".solve",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """Once imported, the submodule maxcut.derandomize is an attribute of the package and would shadow
+    the function of the same name that the package exports: hand back the function."""
+
+    def __getattribute__(self, name: str):
+        value = super().__getattribute__(name)
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == "." + name:
+            return getattr(value, name)
+        return value
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "GW_ALPHA",

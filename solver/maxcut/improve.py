@@ -41,7 +41,7 @@ from ..errors import DerandWarning, check_integer, check_option
 from ..graph import Graph
 
 __all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "HeadStart", "ImprovementResult",
-           "chain_seed", "default_sweeps", "default_time_cap", "improve_cut"]
+           "chain_seed", "default_sweeps", "default_time_cap", "head_start_for", "improve_budget", "improve_cut"]
 
 
 #: The searches :func:`improve_cut` runs.
@@ -540,6 +540,10 @@ class ImprovementResult:
 DEFAULT_ROUNDS = 24
 #: Rounds in a row without a better cut after which the default phase stops.
 DEFAULT_STALL = 12
+#: The stall rule stops earlier where the best cut came early: after as many
+#: rounds without a better cut as it took to find it, but never fewer than
+#: this (benchmarks/results/default_vs_neal/ has what it saves and costs).
+MIN_STALL = 4
 
 
 def default_time_cap(n: int) -> float:
@@ -554,6 +558,32 @@ def default_time_cap(n: int) -> float:
     benchmarks/results/benchmark_anneal/summary.md).
     """
     return min(10.0, 1.0 + n / 1000.0)
+
+
+def improve_budget(graph: Graph, improve_time: float | None,
+                   time_limit: float | None) -> tuple[float | None, int | None, int | None]:
+    """The phase's seconds, rounds and stall: by the clock alone if a time is given, else
+    :data:`DEFAULT_ROUNDS` rounds, :data:`DEFAULT_STALL` without a better cut, capped by
+    :func:`default_time_cap` (reproducible)."""
+    if improve_time is not None or time_limit is not None:
+        return improve_time, None, None
+    return default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
+
+
+def head_start_for(graph: Graph, *, workers: int, seed: int = 0, improve_time: float | None = None,
+                   time_limit: float | None = None, deadline: float | None = None) -> "HeadStart | None":
+    """The :class:`HeadStart` of a run with these options (None for one worker).
+
+    By the clock (a time limit or an improvement time), its chains run to
+    ``deadline`` or until chain 0 ends; under the round budget each runs its
+    own rounds, reproducibly.
+    """
+    if workers < 2:
+        return None
+    budget, rounds, stall = improve_budget(graph, improve_time, time_limit)
+    clock = rounds is None
+    return HeadStart(graph, workers=workers, seed=seed, time_limit=None if clock else budget, max_rounds=rounds,
+                     max_stall=stall, deadline=deadline)
 
 
 _warned_python = False
@@ -645,7 +675,9 @@ def improve_cut(
         Stop after this many rounds.
     max_stall : int, optional
         Stop after this many rounds in a row without a better cut (default
-        12; ``None``: never).
+        12; ``None``: never), or sooner where the best cut came early: after
+        as many rounds without a better cut as it took to find it, at least
+        :data:`MIN_STALL` (round counts: reproducible).
     sweeps : int
         Sweeps of an annealing run (default :func:`default_sweeps`: 2 n,
         between 3000 and 10 000). When the clock alone ends
@@ -1064,7 +1096,7 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                            seed=seed)
     stop = "rounds"
     clock = {"best": c["best"], "found": 0.0}
-    rounds = stall = 0
+    rounds = stall = found_at = 0
     if graph.n == 0 or graph.m == 0 or start_cut >= target_cut:
         stop = "target" if start_cut >= target_cut else "rounds"
         max_rounds = 0
@@ -1119,8 +1151,12 @@ def _chain(graph: Graph, sides: np.ndarray, *, method: str, seed: int, time_limi
                 stop = "halted" if halt is not None and halt.is_set() else "time"
                 break
             rounds += 1
-            stall = 0 if c["best"] > before else stall + 1
-            if max_stall is not None and stall >= max_stall:
+            if c["best"] > before:
+                stall, found_at = 0, rounds
+            else:
+                stall += 1
+            # more time rarely pays once the rounds without a gain outnumber those it took to find the best
+            if max_stall is not None and stall >= min(max_stall, max(MIN_STALL, found_at)):
                 stop = "stall"
                 break
     except KeyboardInterrupt:

@@ -19,14 +19,16 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..core.device import make_generator, resolve_device, resolve_dtype, single_thread_below, thread_budget
+from ..core.device import (make_generator, resolve_device, resolve_dtype, single_thread_below, thread_budget,
+                           torch_threads)
+from ..core.machine import available_cores
 from ..core.progress import Progress, for_phase
 from ..errors import OptionError, check_integer, check_option, check_seconds
 from ..graph import Graph
 from .bound import BoundResult, EigenGuess, dual_upper_bound, estimated_upper_bound
 from .derandomize import DerandomizationResult, derandomize
 from .local_search import LocalSearchResult, one_flip_local_search
-from .improve import DEFAULT_ROUNDS, DEFAULT_STALL, HeadStart, ImprovementResult, default_time_cap, improve_cut
+from .improve import HeadStart, ImprovementResult, head_start_for, improve_budget, improve_cut
 from .prove import ProofResult, prove_maxcut
 from .tighten import TIGHTEN_LIMIT, TightenedBound, dense_work, tightened_upper_bound
 from .memory import check_derandomize, check_run
@@ -475,6 +477,7 @@ def solve_maxcut(
     workers: int = 1,
     tighten: float | str | None = None,
     prove: bool = False,
+    head_start: HeadStart | None = None,
 ) -> MaxCutResult:
     """Find a large cut of ``graph`` and certify it.
 
@@ -581,14 +584,14 @@ def solve_maxcut(
     deadlines = phase_deadlines(start, time_limit)
     deadline = deadlines["end"]
     gen = make_generator(seed, dev)
-    head = None
-    if workers > 1 and polish and improve:  # chains 1.. search from random cuts on the cores torch leaves idle
-        budget, rounds, stall = _improve_budget(graph, improve_time, time_limit)
-        clock = rounds is None  # by the clock, they run to the deadline, or until chain 0 ends by its own
-        head = HeadStart(graph, workers=workers, seed=seed, time_limit=None if clock else budget, max_rounds=rounds,
-                         max_stall=stall, deadline=deadline)
+    head = head_start
+    if head is None and polish and improve:  # chains 1.. search from random cuts on the cores torch leaves idle
+        head = head_start_for(graph, workers=workers, seed=seed, improve_time=improve_time, time_limit=time_limit,
+                              deadline=deadline)
 
-    with head if head is not None else contextlib.nullcontext():
+    # the chains of a head start each hold a core: torch gets the others, at least one
+    busy = 0 if head is None else head.workers - 1
+    with head if head is not None else contextlib.nullcontext(), torch_threads(available_cores() - busy):
         relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt,
                                 deadline=deadlines["sdp"], bound_deadline=deadlines["bound"], sdp_tol=sdp_tol,
                                 progress=progress)
@@ -654,7 +657,7 @@ def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult
     if polished is not None and improve:
         t = time.monotonic()
         # a proof or a tightening after it needs time: the improvement keeps its own budget then
-        budget, rounds, stall = _improve_budget(graph, improve_time,
+        budget, rounds, stall = improve_budget(graph, improve_time,
                                                 None if (prove or tighten is not None) else time_limit)
         improved = improve_cut(graph, sides, seed=seed, time_limit=budget, max_rounds=rounds, max_stall=stall,
                                deadline=deadline, target=_optimal_cut_at(graph, bound.upper_bound), workers=workers,
@@ -715,15 +718,6 @@ def tighten_or_prove(graph: Graph, sides: np.ndarray, V: np.ndarray, basic_bound
         return tightened_upper_bound(graph, V, time_limit=tighten.seconds if left is None else min(tighten.seconds, left),
                                      max_rounds=tighten.rounds, start_bound=basic_bound,
                                      target=_prune_target(graph, cut), seed=seed, progress=progress), None
-
-
-def _improve_budget(graph: Graph, improve_time: float | None,
-                    time_limit: float | None) -> tuple[float | None, int | None, int | None]:
-    """The improvement phase's seconds, rounds and stall: by the clock alone if a time is given, else 24 rounds,
-    12 without a better cut, capped by :func:`~solver.maxcut.improve.default_time_cap` (reproducible)."""
-    if improve_time is not None or time_limit is not None:
-        return improve_time, None, None
-    return default_time_cap(graph.n), DEFAULT_ROUNDS, DEFAULT_STALL
 
 
 def _optimal_cut_at(graph: Graph, upper_bound: float) -> float | None:
