@@ -10,8 +10,7 @@ The library API::
 
 __version__ = "0.1.0"
 
-import importlib
-
+from ._lazy import lazy_exports  # noqa: E402
 from .errors import DerandError, DerandWarning, InputError, OptionError  # noqa: E402
 
 # The rest is imported on first use (PEP 562): ``derand`` can then catch a
@@ -19,13 +18,7 @@ from .errors import DerandError, DerandWarning, InputError, OptionError  # noqa:
 _LAZY = {"Graph": ".graph", "read_graph": ".io", "write_assignment": ".io", "write_json": ".io",
          "MaxCutResult": ".maxcut", "solve_maxcut": ".maxcut"}
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [

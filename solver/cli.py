@@ -887,6 +887,16 @@ def _benchmark_threads(threads: Optional[int]) -> None:
         torch.set_num_threads(threads)
 
 
+def _run_benchmark(ctx: typer.Context, threads: Optional[int], quiet: bool, folder: Path, run, table) -> None:
+    """Set torch's threads, ``run(command, progress)`` under a progress bar, then report its summary ``table``."""
+    with _guarded():
+        _benchmark_threads(threads)
+        command = _invocation(ctx)
+        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
+            report = run(command, bar)
+        _benchmark_finish(report, folder, quiet, table(report))
+
+
 def _benchmark_finish(report, folder: Path, quiet: bool, table: Table) -> None:
     for note in report.notes:
         _say("warning:", "yellow", note)
@@ -971,21 +981,18 @@ def benchmark_maxcut_command(
     from .benchmark import benchmark_maxcut
     from .maxcut.solve import check_run_options
 
-    with _guarded():
-        _benchmark_threads(threads)
+    def run(command, bar):
         check_run_options(0, None, workers=workers)
-        command = _invocation(ctx)
         options = {"cvxpy_max_n": cvxpy_max_n, "cvxpy_solver": cvxpy_solver.value.upper()}
         if workers != 1:
             options["solve_options"] = {"workers": workers}
-        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
-            report = benchmark_maxcut(graphs, out_dir, methods=_names(methods), trials=trials,
-                                      time_limits=_time_limits(time_limit), gset_dir=gset,
-                                      best_known_files=best_known or (), seed=seed, device=device.value,
-                                      options=options,
-                                      upper_bound=not no_bound, resume=resume, plots=not no_plots, command=command,
-                                      progress=bar, match_time=match_time)
-        _benchmark_finish(report, out_dir, quiet, _maxcut_benchmark_table(report))
+        return benchmark_maxcut(graphs, out_dir, methods=_names(methods), trials=trials,
+                                time_limits=_time_limits(time_limit), gset_dir=gset, best_known_files=best_known or (),
+                                seed=seed, device=device.value, options=options, upper_bound=not no_bound,
+                                resume=resume, plots=not no_plots, command=command, progress=bar,
+                                match_time=match_time)
+
+    _run_benchmark(ctx, threads, quiet, out_dir, run, _maxcut_benchmark_table)
 
 
 @benchmark_app.command("jl")
@@ -1015,14 +1022,12 @@ def benchmark_jl_command(
     """Benchmark JL embeddings: derand against Gaussian and sparse projections, PCA and the direct minimax."""
     from .benchmark import benchmark_jl
 
-    with _guarded():
-        _benchmark_threads(threads)
-        command = _invocation(ctx)
-        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
-            report = benchmark_jl(points, _dims(dim), out_dir, methods=_names(methods), draws=draws, n=n, d=d,
-                                  time_limits=_time_limits(time_limit), seed=seed, device=device.value, resume=resume,
-                                  plots=not no_plots, command=command, progress=bar)
-        _benchmark_finish(report, out_dir, quiet, _jl_benchmark_table(report))
+    def run(command, bar):
+        return benchmark_jl(points, _dims(dim), out_dir, methods=_names(methods), draws=draws, n=n, d=d,
+                            time_limits=_time_limits(time_limit), seed=seed, device=device.value, resume=resume,
+                            plots=not no_plots, command=command, progress=bar)
+
+    _run_benchmark(ctx, threads, quiet, out_dir, run, _jl_benchmark_table)
 
 
 def _ising_benchmark_table(report) -> Table:
@@ -1058,13 +1063,11 @@ def benchmark_ising_command(
     """Benchmark Ising and QUBO models: derand against neal, tabu and simulated bifurcation at equal time."""
     from .benchmark.ising import benchmark_ising
 
-    with _guarded():
-        _benchmark_threads(threads)
-        command = _invocation(ctx)
-        with _BenchBar(enabled=not quiet and err.is_terminal) as bar:
-            report = benchmark_ising(instances, out_dir, methods=_names(methods), time_limit=time_limit,
-                                     match=match_time, seeds=seeds or [0], command=command, progress=bar)
-        _benchmark_finish(report, out_dir, quiet, _ising_benchmark_table(report))
+    def run(command, bar):
+        return benchmark_ising(instances, out_dir, methods=_names(methods), time_limit=time_limit, match=match_time,
+                               seeds=seeds or [0], command=command, progress=bar)
+
+    _run_benchmark(ctx, threads, quiet, out_dir, run, _ising_benchmark_table)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .errors import DerandWarning, InputError
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-__all__ = ["Graph"]
+__all__ = ["Graph", "check_labels", "merge_pairs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,23 +103,11 @@ class Graph:
             )
             keep = ~loops
             heads, tails, w = heads[keep], tails[keep], w[keep]
-        lo = np.minimum(heads, tails)
-        hi = np.maximum(heads, tails)
-        key = lo * n + hi
-        uniq, inverse = np.unique(key, return_inverse=True)
-        merged = int(key.size - uniq.size)
-        summed = np.zeros(uniq.size)
-        np.add.at(summed, inverse, w)
-        edges = np.stack([uniq // n, uniq % n], axis=1).astype(np.int64)
+        edges, summed = merge_pairs(n, heads, tails, w)
+        merged = int(heads.size - edges.shape[0])
         if edges.shape[0] == 0:
             raise InputError("the graph has no edges", path=where)
-        if labels is None:
-            labels = tuple(str(i) for i in range(n))
-        else:
-            labels = tuple(str(x) for x in labels)
-            if len(labels) != n:
-                raise InputError(f"expected {n} vertex labels, got {len(labels)}", path=where)
-        return cls(n, edges, summed, labels, name, n_loops, merged)
+        return cls(n, edges, summed, check_labels(n, labels, "vertex", where), name, n_loops, merged)
 
     @classmethod
     def from_networkx(cls, graph: "nx.Graph", *, weight: str = "weight", name: str = "") -> "Graph":
@@ -191,3 +179,24 @@ class Graph:
 
     def __repr__(self) -> str:
         return f"Graph(name={self.name!r}, n={self.n}, m={self.m}, total_weight={self.total_weight:g})"
+
+
+def merge_pairs(n: int, heads: np.ndarray, tails: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unordered pair once, ``(k, 2)`` with ``i < j`` in sorted order, its weights added up."""
+    lo, hi = np.minimum(heads, tails), np.maximum(heads, tails)
+    key, inverse = np.unique(lo * max(n, 1) + hi, return_inverse=True)
+    summed = np.zeros(key.size)
+    np.add.at(summed, inverse, weights)
+    return np.stack([key // max(n, 1), key % max(n, 1)], axis=1).astype(np.int64).reshape(-1, 2), summed
+
+
+def check_labels(n: int, labels: Sequence[str] | None, what: str, where: str | None) -> tuple[str, ...]:
+    """``n`` labels as strings (``0 .. n-1`` when None); a wrong count or a repeated label is an InputError."""
+    if labels is None:
+        return tuple(str(i) for i in range(n))
+    labels = tuple(str(x) for x in labels)
+    if len(labels) != n:
+        raise InputError(f"expected {n} {what} labels, got {len(labels)}", path=where)
+    if len(set(labels)) != n:
+        raise InputError(f"{what} labels must be distinct", path=where)
+    return labels

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import InputError
-from .graph import Graph
+from .graph import Graph, check_labels, merge_pairs
 
 __all__ = ["QuadraticModel", "MaxCutReduction", "SPIN", "BINARY", "FIELD_LABEL"]
 
@@ -93,24 +93,14 @@ class QuadraticModel:
         else:
             offset += float(np.sum(q[square]))
         heads, tails, q = heads[~square], tails[~square], q[~square]
-        lo, hi = np.minimum(heads, tails), np.maximum(heads, tails)
-        key, inverse = np.unique(lo * max(n, 1) + hi, return_inverse=True)
-        summed = np.zeros(key.size)
-        np.add.at(summed, inverse, q)
+        pairs, summed = merge_pairs(n, heads, tails, q)
         keep = summed != 0
-        pairs = np.stack([key // max(n, 1), key % max(n, 1)], axis=1).astype(np.int64)[keep]
-        if labels is None:
-            labels = tuple(str(i) for i in range(n))
-        else:
-            labels = tuple(str(x) for x in labels)
-            if len(labels) != n:
-                raise InputError(f"expected {n} variable labels, got {len(labels)}", path=where)
-            if len(set(labels)) != n:
-                raise InputError("variable labels must be distinct", path=where)
+        pairs = pairs[keep]
+        labels = check_labels(n, labels, "variable", where)
         scale = float(np.sum(np.abs(h)) + np.sum(np.abs(summed)) + abs(offset))
         if not math.isfinite(scale):
             raise InputError("the coefficients are too large: their sum overflows a 64-bit float", path=where)
-        return cls(vartype, h, pairs.reshape(-1, 2), summed[keep], offset, labels, name)
+        return cls(vartype, h, pairs, summed[keep], offset, labels, name)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> "QuadraticModel":

@@ -13,9 +13,10 @@ ALLOWED = {
     "errors": set(),
     "graph": {"errors"},
     "model": {"errors", "graph"},
-    "core": {"errors"},
+    "_lazy": set(),
+    "core": {"errors", "_lazy"},
     "io": {"errors", "graph", "model"},
-    "maxcut": {"core", "errors", "graph", "io"},
+    "maxcut": {"core", "errors", "graph", "io", "_lazy"},
     "jl": {"core", "errors", "io"},
     "structure": {"core", "errors", "io"},
     # Ising and QUBO are not a problem of their own: they are solved as MAX-CUT, through the reduction in model

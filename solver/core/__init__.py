@@ -3,7 +3,7 @@ expectation until W = 0), normal distribution functions, the Gaussian
 sampler, devices and seeds, PGD to a second-order stationary point, a
 probabilistic lambda_min bound by Lanczos, and the memory a run can get."""
 
-import importlib
+from .._lazy import lazy_exports
 
 # Names are imported on first use (PEP 562), so that a module such as core.jit
 # loads without torch: the search can start while torch is still being imported.
@@ -35,12 +35,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -381,18 +381,17 @@ def _integer_order(uniq: np.ndarray) -> np.ndarray | None:
 
 
 # -------------------------------------------------------------------- mtx
-def _parse_mtx(lines: list[str], name: str) -> Graph:
+def _mtx_banner(lines: list[str], name: str) -> tuple[str, str, str]:
+    """(layout, field, symmetry) of a Matrix Market banner, lower-cased."""
     banner = lines[0].strip().lower().split() if lines else []
     if len(banner) != 5 or banner[0] != "%%matrixmarket" or banner[1] != "matrix":
         raise InputError("expected a Matrix Market banner '%%MatrixMarket matrix coordinate <field> <symmetry>'",
                          path=name, line=1)
-    layout, field, symmetry = banner[2:]
-    if layout != "coordinate":
-        raise InputError(f"only 'coordinate' Matrix Market files hold graphs; this one is {layout!r}", path=name, line=1)
-    if field not in ("real", "integer", "pattern"):
-        raise InputError(f"unsupported Matrix Market field {field!r} (use real, integer or pattern)", path=name, line=1)
-    if symmetry not in ("general", "symmetric"):
-        raise InputError(f"unsupported Matrix Market symmetry {symmetry!r} (use general or symmetric)", path=name, line=1)
+    return banner[2], banner[3], banner[4]
+
+
+def _mtx_size(lines: list[str], name: str):
+    """The size line: (the content after it, its line number, rows, cols, entries); rows within the file's reach."""
     content = _content(lines[1:], comment="%")
     size = next(content, None)
     if size is None:
@@ -404,6 +403,18 @@ def _parse_mtx(lines: list[str], name: str) -> Graph:
     rows, cols, nnz = (_count(t, what, name, sno, limit)
                        for t, what, limit in zip(stoks, ("row count", "column count", "entry count"),
                                                  (_vertex_limit(lines), None, None)))
+    return content, sno, rows, cols, nnz
+
+
+def _parse_mtx(lines: list[str], name: str) -> Graph:
+    layout, field, symmetry = _mtx_banner(lines, name)
+    if layout != "coordinate":
+        raise InputError(f"only 'coordinate' Matrix Market files hold graphs; this one is {layout!r}", path=name, line=1)
+    if field not in ("real", "integer", "pattern"):
+        raise InputError(f"unsupported Matrix Market field {field!r} (use real, integer or pattern)", path=name, line=1)
+    if symmetry not in ("general", "symmetric"):
+        raise InputError(f"unsupported Matrix Market symmetry {symmetry!r} (use general or symmetric)", path=name, line=1)
+    content, sno, rows, cols, nnz = _mtx_size(lines, name)
     if rows != cols:
         raise InputError(f"an adjacency matrix must be square, this one is {rows} x {cols}", path=name, line=sno)
     if rows < 1:

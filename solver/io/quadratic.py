@@ -42,7 +42,8 @@ import numpy as np
 
 from ..errors import InputError, OptionError
 from ..model import BINARY, SPIN, QuadraticModel
-from .graphs import _content, _count, _fast_table, _index, _split_lines, _vertex_limit, _weight
+from .graphs import (_content, _count, _fast_table, _index, _mtx_banner, _mtx_size, _split_lines, _vertex_limit,
+                     _weight)
 from .text import read_text
 
 __all__ = ["MODEL_FORMATS", "read_model", "parse_model", "ReadModel"]
@@ -283,26 +284,11 @@ def _renamed(model: QuadraticModel, name: str) -> QuadraticModel:
 
 
 def _parse_mtx(lines, name, vartype, problem):
-    banner = lines[0].strip().lower().split() if lines else []
-    if len(banner) != 5 or banner[0] != "%%matrixmarket" or banner[1] != "matrix":
-        raise InputError("expected a Matrix Market banner '%%MatrixMarket matrix coordinate <field> <symmetry>'",
-                         path=name, line=1)
-    layout, field, symmetry = banner[2:]
+    layout, field, symmetry = _mtx_banner(lines, name)
     if layout != "coordinate" or field not in ("real", "integer") or symmetry not in ("general", "symmetric"):
         raise InputError("a model is a 'coordinate' matrix, 'real' or 'integer', 'general' or 'symmetric'; this one "
                          f"is {layout} {field} {symmetry}", path=name, line=1)
-    content = _content(lines[1:], comment="%")
-    size = next(content, None)
-    if size is None:
-        raise InputError("missing the size line 'rows cols entries'", path=name)
-    sno, stoks = size
-    sno += 1
-    if len(stoks) != 3:
-        raise InputError(f"expected the size line 'rows cols entries', found {len(stoks)} value(s)", path=name,
-                         line=sno)
-    rows_n = _count(stoks[0], "row count", name, sno, _vertex_limit(lines))
-    cols_n = _count(stoks[1], "column count", name, sno)
-    nnz = _count(stoks[2], "entry count", name, sno)
+    content, sno, rows_n, cols_n, nnz = _mtx_size(lines, name)
     if rows_n != cols_n or rows_n < 1:
         raise InputError(f"a model's matrix is square and not empty; this one is {rows_n} x {cols_n}", path=name,
                          line=sno)

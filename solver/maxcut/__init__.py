@@ -1,8 +1,9 @@
 """MAX-CUT: SDP, certified bound, derandomized rounding, local search."""
 
-import importlib
 import sys
 import types
+
+from .._lazy import lazy_exports
 
 # Names are imported on first use (PEP 562): maxcut.improve and maxcut.memory
 # load without torch, so a run reads its graph and starts its search first.
@@ -32,12 +33,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 class _Package(types.ModuleType):
