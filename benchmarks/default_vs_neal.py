@@ -59,7 +59,7 @@ COLUMNS = ("instance", "n", "m", "seed", "best_known", "derand_cut", "derand_sec
 
 def _file(instance: str, tmp: Path, gset: Path) -> Path | None:
     if instance.startswith("G") and instance[1:].isdigit():
-        path = gset / f"{instance}.txt"
+        path = (gset / f"{instance}.txt").resolve()
         return path if path.exists() else None
     graph = generate_graph(instance)
     path = tmp / (instance.replace(":", "_") + ".rudy")
