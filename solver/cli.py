@@ -252,7 +252,7 @@ def maxcut(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the cut: 'label<TAB>side' lines, or a JSON object for .json."),
     certificate: Optional[Path] = typer.Option(None, "--certificate", "-c", help="Write the JSON certificate here."),
     json_out: bool = typer.Option(False, "--json", help="Print the certificate as JSON on stdout."),
-    seed: int = typer.Option(0, "--seed", help="Random seed; a run is reproducible on one device."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; a run is reproducible on one device with one --workers (its default follows the cores)."),
     device: DeviceChoice = typer.Option(DeviceChoice.auto, "--device", help="auto (CUDA if present), cpu or cuda."),
     dtype: DtypeChoice = typer.Option(DtypeChoice.float64, "--dtype", help="Working precision of the SDP and derandomization; certificates are float64."),
     rank: Optional[int] = typer.Option(None, "--rank", help="SDP factor rank (default: ceil(sqrt(2n))+1)."),
@@ -324,11 +324,9 @@ def _workers(workers: Optional[int]) -> int:
 def _head_start(graph, workers: int, seed: int, improve_time: Optional[float], time_limit: Optional[float],
                 start: float, search: bool):
     """The improvement's chains 2..N, searching from now on (before torch is imported), or None."""
-    from .errors import check_integer
     from .maxcut.improve import head_start_for
 
-    check_integer("workers", workers, minimum=1)
-    if not search or workers < 2:
+    if not search or workers < 2:  # a bad --workers is reported by the run's own option checks
         return None
     deadline = None if time_limit is None else start + time_limit
     return head_start_for(graph, workers=workers, seed=seed, improve_time=improve_time, time_limit=time_limit,

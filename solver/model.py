@@ -119,12 +119,6 @@ class QuadraticModel:
         return int(self.pairs.shape[0])
 
     @property
-    def is_integral(self) -> bool:
-        """Every coefficient and the offset are integers, so every energy is one."""
-        return bool(np.all(self.linear == np.round(self.linear)) and np.all(self.quadratic == np.round(self.quadratic))
-                    and float(self.offset).is_integer())
-
-    @property
     def energy_lattice(self) -> tuple[float, float] | None:
         """``(base, step)`` with every energy in base + step Z, or None when the coefficients share no such grid.
 
@@ -147,7 +141,7 @@ class QuadraticModel:
             return None
         if np.max(np.abs(scaled)) * (values.size + 1) >= 2.0 ** 53:
             return None
-        g = math.gcd(*(int(x) for x in scaled[:-1])) / 2.0 ** k
+        g = float(np.gcd.reduce(scaled[:-1].astype(np.int64))) / 2.0 ** k
         if self.vartype == BINARY:
             return float(self.offset), g
         return float(self.offset + np.sum(coefficients)), 2 * g
@@ -224,9 +218,10 @@ class QuadraticModel:
         heads = np.concatenate([spin.pairs[:, 0], fields])
         tails = np.concatenate([spin.pairs[:, 1], np.full(fields.size, spin.n, dtype=np.int64)])
         weights = scale * np.concatenate([spin.quadratic, spin.linear[fields]])
-        labels = spin.labels + ((FIELD_LABEL,) if has_field else ())
-        if FIELD_LABEL in spin.labels and has_field:
-            labels = spin.labels + (FIELD_LABEL + "#",)
+        field_label = FIELD_LABEL
+        while field_label in spin.labels:  # a variable of that name: the field vertex takes another
+            field_label += "#"
+        labels = spin.labels + ((field_label,) if has_field else ())
         constant = float(np.sum(spin.quadratic) + np.sum(spin.linear) + spin.offset)
         graph = None
         if heads.size:
@@ -263,9 +258,10 @@ class MaxCutReduction:
         return sides
 
     def values_of(self, sides: np.ndarray) -> np.ndarray:
-        """The model's assignment of a cut: spin +1 where a vertex sits with the field vertex (or with side 1)."""
+        """The model's assignment of a cut: spin +1 where a vertex sits with the field vertex (or on side 0, as
+        :meth:`sides_of` puts it)."""
         sides = np.asarray(sides)
         n = self.model.n
-        ref = sides[..., n:n + 1] if self.has_field else np.ones(sides.shape[:-1] + (1,), dtype=sides.dtype)
+        ref = sides[..., n:n + 1] if self.has_field else np.zeros(sides.shape[:-1] + (1,), dtype=sides.dtype)
         spins = np.where(sides[..., :n] == ref, 1.0, -1.0)
         return spins if self.model.vartype == SPIN else (spins + 1) / 2

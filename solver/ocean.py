@@ -33,16 +33,11 @@ __all__ = ["DerandSampler", "model_from_bqm"]
 def model_from_bqm(bqm: "dimod.BinaryQuadraticModel", name: str = "bqm") -> tuple[QuadraticModel, list]:
     """The :class:`~solver.model.QuadraticModel` of a BQM, and the BQM's variables in the model's order."""
     variables = list(bqm.variables)
-    index = {v: i for i, v in enumerate(variables)}
-    linear = np.array([bqm.get_linear(v) for v in variables], dtype=np.float64)
-    quadratic = list(bqm.iter_quadratic())
-    heads = np.array([index[u] for u, _, _ in quadratic], dtype=np.int64)
-    tails = np.array([index[v] for _, v, _ in quadratic], dtype=np.int64)
-    coefficients = np.array([b for _, _, b in quadratic], dtype=np.float64)
+    linear, (heads, tails, coefficients), offset = bqm.to_numpy_vectors(variable_order=variables)
     vartype = SPIN if bqm.vartype is dimod.SPIN else BINARY
     labels = [f"v{i}" for i in range(len(variables))]  # derand's labels; the sample set keeps the BQM's own
-    model = QuadraticModel.from_terms(vartype, len(variables), linear, heads, tails, coefficients,
-                                      offset=float(bqm.offset), labels=labels, name=name)
+    model = QuadraticModel.from_terms(vartype, len(variables), linear, heads.astype(np.int64), tails.astype(np.int64),
+                                      coefficients, offset=float(offset), labels=labels, name=name)
     return model, variables
 
 

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from .conftest import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +77,14 @@ def test_the_default_run_uses_every_core(tmp_path):
     assert res.exit_code == 0, res.output
     chains = json.loads(cert.read_text())["improve"]["params"].get("chains")
     assert (len(chains) if chains else 1) == available_cores()
+
+
+def test_too_many_chains_for_the_memory_are_refused_before_they_start(monkeypatch):
+    from solver.errors import DerandError
+    from solver.graph import Graph
+    from solver.maxcut.improve import head_start_for
+
+    monkeypatch.setenv("DERAND_MEMORY_LIMIT", "1000000")  # 1 MB
+    ring = Graph.from_edges(20_000, list(range(20_000)), [(i + 1) % 20_000 for i in range(20_000)])
+    with pytest.raises(DerandError, match="search chain"):
+        head_start_for(ring, workers=4)

@@ -38,7 +38,8 @@ __getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 class _Package(types.ModuleType):
     """Once imported, the submodule maxcut.derandomize is an attribute of the package and would shadow
-    the function of the same name that the package exports: hand back the function."""
+    the function of the same name that the package exports: hand back the function. (The module itself is
+    ``sys.modules["solver.maxcut.derandomize"]``; patch it there.)"""
 
     def __getattribute__(self, name: str):
         value = super().__getattribute__(name)

@@ -39,6 +39,7 @@ from ..core.jit import jit as _jit
 from ..core.progress import PhaseProgress
 from ..errors import DerandWarning, check_integer, check_option
 from ..graph import Graph
+from .memory import check_chains
 
 __all__ = ["DEFAULT_ROUNDS", "DEFAULT_STALL", "HAVE_NUMBA", "METHODS", "HeadStart", "ImprovementResult",
            "chain_seed", "default_sweeps", "default_time_cap", "head_start_for", "improve_budget", "improve_cut"]
@@ -580,6 +581,7 @@ def head_start_for(graph: Graph, *, workers: int, seed: int = 0, improve_time: f
     """
     if workers < 2:
         return None
+    check_chains(graph.n, graph.m, workers)  # chain 0 too: it starts later, from the derandomized cut
     budget, rounds, stall = improve_budget(graph, improve_time, time_limit)
     clock = rounds is None
     return HeadStart(graph, workers=workers, seed=seed, time_limit=None if clock else budget, max_rounds=rounds,
@@ -925,11 +927,15 @@ class HeadStart:
         deadline = _earliest(deadline, start, time_limit)
         seeds = [chain_seed(seed, i) for i in range(1, workers)]
         self.starts = [np.random.default_rng([s, 1]).random(graph.n) < 0.5 for s in seeds]
-        for i, (s, sides) in enumerate(zip(seeds, self.starts), 1):
-            self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba, gated=False,
-                             method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
-                             sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
-                             start=start)
+        try:
+            for i, (s, sides) in enumerate(zip(seeds, self.starts), 1):
+                self.team.submit(i, graph, sides, seed=s, start_kind="random", warm=use_numba, gated=False,
+                                 method=method, time_limit=time_limit, max_rounds=max_rounds, max_stall=max_stall,
+                                 sweeps=None, deadline=deadline, target=None, selection="auto", use_numba=use_numba,
+                                 start=start)
+        except BaseException:  # Ctrl-C or a failed start: no chain may outlive the caller's handle
+            self.team.close()
+            raise
 
     def close(self) -> None:
         self.team.close()

@@ -14,7 +14,8 @@ import os
 
 from ..core.memory import check_memory
 
-__all__ = ["read_estimate", "run_estimate", "derandomize_estimate", "check_read", "check_run", "check_derandomize"]
+__all__ = ["read_estimate", "run_estimate", "derandomize_estimate", "chains_estimate", "check_read", "check_run",
+           "check_derandomize", "check_chains"]
 
 _MIB = 2 ** 20
 # Bytes per unit, rounded up from benchmarks/results/memory_model.md.
@@ -24,6 +25,11 @@ _PER_VERTEX_COLUMN = 240.0
 _DERAND_PER_EDGE_COLUMN = 32.0
 _DERAND_PER_VERTEX_COLUMN = 200.0
 _SLACK = 64 * _MIB  # allocator slack, small graphs
+# Each search chain's own copy of the graph, counted from its arrays: both
+# directions of every edge as an int64 neighbour and a float64 weight, the
+# edge list again, and a few int64/float64 arrays per vertex.
+_CHAIN_PER_EDGE = 64.0
+_CHAIN_PER_VERTEX = 64.0
 
 
 def read_estimate(file_bytes: int) -> float:
@@ -39,6 +45,11 @@ def run_estimate(n: int, m: int, rank: int) -> float:
 def derandomize_estimate(n: int, m: int, rank: int) -> float:
     """Bytes the derandomization may add (its closed-form expectation holds per-edge tensors)."""
     return _SLACK + rank * (_DERAND_PER_EDGE_COLUMN * m + _DERAND_PER_VERTEX_COLUMN * n)
+
+
+def chains_estimate(n: int, m: int, chains: int) -> float:
+    """Bytes ``chains`` search chains add, each with its own copy of the graph."""
+    return chains * (_CHAIN_PER_EDGE * m + _CHAIN_PER_VERTEX * n)
 
 
 def check_read(path: str | os.PathLike) -> None:
@@ -60,3 +71,9 @@ def check_run(n: int, m: int, rank: int) -> None:
 def check_derandomize(n: int, m: int, rank: int) -> None:
     check_memory(f"the derandomization at rank {rank} (n = {n:,}, m = {m:,})", derandomize_estimate(n, m, rank),
                  advice="a lower --rank needs less (memory grows with it)")
+
+
+def check_chains(n: int, m: int, chains: int) -> None:
+    """Before the improvement's chains start: their copies of the graph."""
+    check_memory(f"{chains} search chain(s) (n = {n:,}, m = {m:,})", chains_estimate(n, m, chains),
+                 advice="fewer --workers need less (each search holds its own copy of the graph)")

@@ -543,10 +543,10 @@ def solve_maxcut(
         the default round budget the cut is at least the one-worker cut.
         Chains 1 to ``workers`` - 1 start with the run, from random cuts
         (:class:`~solver.maxcut.improve.HeadStart`), and search while the
-        SDP, the bound and the derandomization run on torch's threads: give
-        torch the other cores (``torch.set_num_threads``, or
-        ``OMP_NUM_THREADS``). Under a clock they stop with chain 0; under
-        the round budget each runs its own rounds (reproducible).
+        SDP, the bound and the derandomization run on torch's threads, which
+        are held to the cores the chains leave (at least one). Under a clock
+        they stop with chain 0; under the round budget each runs its own
+        rounds (reproducible).
     tighten : float, "auto", "off" or None
         Seconds for the triangle tightening (it stops early once the cut is
         proved optimal); ``"auto"``: :data:`AUTO_TIGHTEN_ROUNDS` separation
@@ -591,32 +591,40 @@ def solve_maxcut(
 
     # the chains of a head start each hold a core: torch gets the others, at least one
     busy = 0 if head is None else head.workers - 1
-    with head if head is not None else contextlib.nullcontext(), torch_threads(available_cores() - busy):
-        relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt,
-                                deadline=deadlines["sdp"], bound_deadline=deadlines["bound"], sdp_tol=sdp_tol,
-                                progress=progress)
-        sdp = relax.sdp
-        seconds = dict(relax.seconds)
-        notes = list(relax.notes)
-        if relax.status == "interrupted":
-            # Ctrl-C: finish at once with the best answer. The remaining phases stop
-            # at their first deadline check, which is what a past deadline means.
-            deadline = time.monotonic()
-
-        t = time.monotonic()
-        optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
-        check_derandomize(graph.n, graph.m, sdp.V.shape[1])
-        derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
-                             deadline=deadline if relax.status == "interrupted" else deadlines["derandomize"],
-                             target=optimal, progress=for_phase(progress, "derandomize"))
-        seconds["derandomize"] = time.monotonic() - t
-        if derand.status == "interrupted":
-            deadline = time.monotonic()
-
+    with head if head is not None else contextlib.nullcontext():
+        with torch_threads(available_cores() - busy):
+            relax, derand, seconds, notes, deadline = _front(graph, rank, reg, max_iters, seed, gen, dev, dt,
+                                                             deadlines, sdp_tol, progress)
         return finish_maxcut(graph, relax, derand, seconds=seconds, notes=notes, start=start, deadline=deadline,
                              polish=polish, improve=improve, improve_time=improve_time, time_limit=time_limit,
                              seed=seed, device=dev, dtype=dt, progress=progress, workers=workers, head_start=head,
                              tighten=budget, prove=prove)
+
+
+def _front(graph: Graph, rank, reg, max_iters, seed, gen, dev, dt, deadlines: dict, sdp_tol, progress):
+    """Steps 1 to 3 (SDP, bound, derandomization): (relaxation, derandomization, seconds, notes, deadline)."""
+    deadline = deadlines["end"]
+    relax = relax_and_bound(graph, rank=rank, seed=seed, generator=gen, device=dev, dtype=dt,
+                            deadline=deadlines["sdp"], bound_deadline=deadlines["bound"], sdp_tol=sdp_tol,
+                            progress=progress)
+    sdp = relax.sdp
+    seconds = dict(relax.seconds)
+    notes = list(relax.notes)
+    if relax.status == "interrupted":
+        # Ctrl-C: finish at once with the best answer. The remaining phases stop
+        # at their first deadline check, which is what a past deadline means.
+        deadline = time.monotonic()
+
+    t = time.monotonic()
+    optimal = _optimal_cut_at(graph, relax.bound.upper_bound)
+    check_derandomize(graph.n, graph.m, sdp.V.shape[1])
+    derand = derandomize(graph, sdp.V, reg=reg, max_iters=max_iters, seed=gen, device=dev, dtype=dt,
+                         deadline=deadline if relax.status == "interrupted" else deadlines["derandomize"],
+                         target=optimal, progress=for_phase(progress, "derandomize"))
+    seconds["derandomize"] = time.monotonic() - t
+    if derand.status == "interrupted":
+        deadline = time.monotonic()
+    return relax, derand, seconds, notes, deadline
 
 
 def finish_maxcut(graph: Graph, relax: Relaxation, derand: DerandomizationResult, *, seconds: dict[str, float],
