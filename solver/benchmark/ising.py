@@ -59,7 +59,7 @@ import numpy as np
 
 from ..errors import OptionError, check_option, check_seconds, is_integer
 from ..io import atomic_write
-from ..ising import solve_model
+from ..ising import relative_gap, solve_model
 from ..model import BINARY, SPIN, QuadraticModel
 from .maxcut import BenchmarkReport, check_method_names, error_note, out_folder
 from .report import _mean, _num, _secs, _table, machine_description, write_rows
@@ -559,8 +559,8 @@ def ising_summary(rows: Sequence[dict]) -> dict:
         bound = next((r["bound"] for r in case.values() if r["bound"] is not None), None)
         if "derand" in energies and bound is not None:
             f["proved_optimal"] += energies["derand"] <= bound
-            f["gaps"].append(_relative(energies["derand"] - bound, bound))
-            f["best_gaps"].append(_relative(min(energies.values()) - bound, bound))
+            f["gaps"].append(relative_gap(energies["derand"] - bound, bound))
+            f["best_gaps"].append(relative_gap(min(energies.values()) - bound, bound))
     out = {}
     for family, f in families.items():
         out[family] = {
@@ -572,12 +572,6 @@ def ising_summary(rows: Sequence[dict]) -> dict:
                             "beats_derand": g["beats_derand"]} for m, g in f["methods"].items()},
         }
     return out
-
-
-def _relative(gap: float, bound: float) -> float:
-    if gap == 0:
-        return 0.0
-    return gap / abs(bound) if bound != 0 else math.inf
 
 
 def _pct(x: float | None) -> str:
@@ -669,7 +663,7 @@ def ising_markdown(rows: Sequence[dict], *, command: str = "", machine: str = ""
             d = case.get("derand")
             gap = d["gap"] if d is not None else None
             row += [_num(bound, 1), _num(gap, 1),
-                    _pct(_relative(gap, bound)) if gap is not None and bound is not None else "–"]
+                    _pct(relative_gap(gap, bound)) if gap is not None and bound is not None else "–"]
             body.append(row)
         lines += _table(header, body) + [""]
     lines += ["Bold: the lowest energy on that row.", ""]

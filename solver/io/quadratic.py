@@ -37,13 +37,14 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import InputError, OptionError
 from ..model import BINARY, SPIN, QuadraticModel
-from .graphs import (_content, _count, _fast_table, _index, _mtx_banner, _mtx_size, _split_lines, _vertex_limit,
-                     _weight)
+from .graphs import (_content, _count, _fast_table, _index, _mtx_banner, _mtx_size, _one_based_labels, _split_lines,
+                     _vertex_limit, _weight)
 from .text import read_text
 
 __all__ = ["MODEL_FORMATS", "read_model", "parse_model", "ReadModel"]
@@ -53,17 +54,12 @@ MODEL_FORMATS = ("auto", "bqp", "biqmac", "mtx", "json")
 FORMAT_SENSE = {"bqp": "maximize", "biqmac": "minimize", "mtx": None, "json": None}
 
 
-class ReadModel(tuple):
-    """``(model, format, sense)``: the model, the format it was read as, and the format's own sense or None."""
+class ReadModel(NamedTuple):
+    """The model, the format it was read as, and the format's own sense (None: the user's choice)."""
 
-    __slots__ = ()
-
-    def __new__(cls, model: QuadraticModel, format: str, sense: str | None):
-        return super().__new__(cls, (model, format, sense))
-
-    model = property(lambda self: self[0])
-    format = property(lambda self: self[1])
-    sense = property(lambda self: self[2])
+    model: QuadraticModel
+    format: str
+    sense: str | None
 
 
 def read_model(path: str | os.PathLike, *, vartype: str, format: str = "auto", problem: int = 1) -> ReadModel:
@@ -170,9 +166,9 @@ def _entries(content, n: int, nnz: int, name: str, hno: int, *, exact: bool):
             np.array(nos, dtype=np.int64))
 
 
-def _fast_entries(lines: list[str], start: int, n: int, nnz: int):
+def _fast_entries(lines: list[str], start: int, n: int, nnz: int, comment: str = "#"):
     """The same arrays by NumPy's parser, or None for anything unusual (the line-by-line reader explains it)."""
-    table = _fast_table(lines, start, np.float64)
+    table = _fast_table(lines, start, np.float64, comment=comment)
     if table is None or table.shape != (nnz, 3) or not np.all(np.isfinite(table)):
         return None
     ids = table[:, :2]
@@ -214,28 +210,25 @@ def _from_symmetric(vartype, n, rows, cols, vals, nos, name):
     linear = np.zeros(n)
     np.add.at(linear, lo[diag], q[diag])
     off = ~diag
-    return QuadraticModel.from_terms(vartype, n, linear, lo[off], hi[off], 2 * q[off], labels=_labels(n), name=name)
+    return QuadraticModel.from_terms(vartype, n, linear, lo[off], hi[off], 2 * q[off], labels=_one_based_labels(n), name=name)
 
 
-def _labels(n: int) -> list[str]:
-    return np.arange(1, n + 1).astype(str).tolist()
+def _read_entries(lines, hno, n, nnz, name, fresh, *, exact, comment="#"):
+    """The ``nnz`` entries after line ``hno``: NumPy's parser where no line may follow them, else (or where it
+    declines) line by line from ``fresh()``, the data lines after the header with their numbers."""
+    fast = _fast_entries(lines, hno, n, nnz, comment) if exact else None
+    return fast if fast is not None else _entries(fresh(), n, nnz, name, hno, exact=exact)
 
 
-def _read_entries(lines, content, hno, n, nnz, name, *, exact):
-    fast = _fast_entries(lines, hno, n, nnz) if exact else None
-    return fast if fast is not None else _entries(content, n, nnz, name, hno, exact=exact)
-
-
-def _symmetric_model(vartype, n, entries, lines, content, hno, nnz, name, exact):
-    rows, cols, vals, nos = entries
+def _read_symmetric(vartype, lines, hno, n, nnz, name, fresh, *, exact, comment="#"):
+    """:func:`_read_entries` as one symmetric matrix; a contradiction is read again line by line to name its lines."""
+    entries = _read_entries(lines, hno, n, nnz, name, fresh, exact=exact, comment=comment)
     try:
-        return _from_symmetric(vartype, n, rows, cols, vals, nos, name)
+        return _from_symmetric(vartype, n, *entries, name)
     except InputError:
-        if nos is not None:
+        if entries[3] is not None:
             raise
-        # the fast path kept no line numbers: read again line by line, so the message names the lines
-        shifted = ((no + hno, toks) for no, toks in _content(lines[hno:]))
-        return _from_symmetric(vartype, n, *_entries(shifted, n, nnz, name, hno, exact=exact), name)
+        return _from_symmetric(vartype, n, *_entries(fresh(), n, nnz, name, hno, exact=exact), name)
 
 
 def _parse_biqmac(lines, name, vartype, problem):
@@ -243,8 +236,8 @@ def _parse_biqmac(lines, name, vartype, problem):
     hno, n, nnz = _header(content, name, "variables and matrix entries", _vertex_limit(lines))
     if n < 1:
         raise InputError("the header announces no variables", path=name, line=hno)
-    entries = _read_entries(lines, content, hno, n, nnz, name, exact=True)
-    return _symmetric_model(vartype, n, entries, lines, content, hno, nnz, name, True)
+    fresh = lambda: ((no + hno, toks) for no, toks in _content(lines[hno:]))  # noqa: E731
+    return _read_symmetric(vartype, lines, hno, n, nnz, name, fresh, exact=True)
 
 
 def _parse_bqp(lines, name, vartype, problem):
@@ -288,35 +281,20 @@ def _parse_mtx(lines, name, vartype, problem):
     if layout != "coordinate" or field not in ("real", "integer") or symmetry not in ("general", "symmetric"):
         raise InputError("a model is a 'coordinate' matrix, 'real' or 'integer', 'general' or 'symmetric'; this one "
                          f"is {layout} {field} {symmetry}", path=name, line=1)
-    content, sno, rows_n, cols_n, nnz = _mtx_size(lines, name)
+    _, sno, rows_n, cols_n, nnz = _mtx_size(lines, name)
     if rows_n != cols_n or rows_n < 1:
         raise InputError(f"a model's matrix is square and not empty; this one is {rows_n} x {cols_n}", path=name,
                          line=sno)
     n = rows_n
-    table = _fast_table(lines, sno, np.float64, comment="%")
-    fast = None
-    if table is not None and table.shape == (nnz, 3) and np.all(np.isfinite(table)):
-        ids = table[:, :2]
-        if not np.any(ids != np.round(ids)) and ids.min() >= 1 and ids.max() <= n:
-            fast = (ids[:, 0].astype(np.int64) - 1, ids[:, 1].astype(np.int64) - 1, table[:, 2].copy(), None)
-    if fast is None:
-        shifted = ((no + 1, toks) for no, toks in content)
-        fast = _entries(shifted, n, nnz, name, sno, exact=True)
-    rows, cols, vals, nos = fast
+    fresh = lambda: ((no + sno, toks) for no, toks in _content(lines[sno:], comment="%"))  # noqa: E731
     if symmetry == "symmetric":
-        try:
-            return _from_symmetric(vartype, n, rows, cols, vals, nos, name)
-        except InputError:
-            if nos is not None:
-                raise
-            shifted = ((no + 1, toks) for no, toks in _content(lines[1:], comment="%"))
-            next(shifted)
-            return _from_symmetric(vartype, n, *_entries(shifted, n, nnz, name, sno, exact=True), name)
+        return _read_symmetric(vartype, lines, sno, n, nnz, name, fresh, exact=True, comment="%")
+    rows, cols, vals, _ = _read_entries(lines, sno, n, nnz, name, fresh, exact=True, comment="%")
     diag = rows == cols
     linear = np.zeros(n)
     np.add.at(linear, rows[diag], vals[diag])
     off = ~diag
-    return QuadraticModel.from_terms(vartype, n, linear, rows[off], cols[off], vals[off], labels=_labels(n),
+    return QuadraticModel.from_terms(vartype, n, linear, rows[off], cols[off], vals[off], labels=_one_based_labels(n),
                                      name=name)
 
 

@@ -22,7 +22,7 @@ from ..errors import check_option
 from ..maxcut.solve import MaxCutResult, solve_maxcut
 from ..model import MaxCutReduction, QuadraticModel
 
-__all__ = ["ModelResult", "solve_model", "energy_bound_from_cut_bound"]
+__all__ = ["ModelResult", "solve_model", "energy_bound_from_cut_bound", "relative_gap"]
 
 SENSES = ("minimize", "maximize")
 
@@ -45,6 +45,13 @@ def energy_bound_from_cut_bound(reduction: MaxCutReduction, upper_bound: float, 
         steps = (lower - base) / step
         lower = base + step * math.ceil(steps - 1e-9 * max(1.0, abs(steps)))
     return lower
+
+
+def relative_gap(gap: float, bound: float) -> float:
+    """``gap`` over ``|bound|`` (0 for no gap, ``inf`` for a zero bound with a gap)."""
+    if gap == 0:
+        return 0.0
+    return gap / abs(bound) if bound != 0 else math.inf
 
 
 @dataclass(frozen=True)
@@ -77,9 +84,7 @@ class ModelResult:
     @property
     def relative_gap(self) -> float:
         """The gap over |bound| (``inf`` for a zero bound with a nonzero gap)."""
-        if self.gap == 0:
-            return 0.0
-        return self.gap / abs(self.bound) if self.bound != 0 else math.inf
+        return relative_gap(self.gap, self.bound)
 
     @property
     def proved_optimal(self) -> bool:
